@@ -1,0 +1,1 @@
+"""Data layer: typed SQLAlchemy 2 models, async engine/session, Alembic migrations."""

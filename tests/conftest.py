@@ -1,0 +1,125 @@
+"""Shared fixtures: a migrated database on SQLite (always) and PostgreSQL (when one answers).
+
+Each PostgreSQL-backed test gets a throwaway database created from the server named by
+``AIGUILLAGE_TEST_PG_URL`` (default: postgres@127.0.0.1:5432/test), so concurrent runs
+never see each other's rows.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import uuid
+from collections.abc import AsyncIterator
+
+import pytest
+from sqlalchemy.engine import make_url
+
+from db.engine import Database
+from db.migrate import upgrade
+
+PG_URL = os.environ.get(
+    "AIGUILLAGE_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
+)
+_pg_reason: str | None = None
+
+
+def _probe_postgres() -> str | None:
+    """None if PostgreSQL answers, else the reason to skip (shown by pytest -rs)."""
+    global _pg_reason
+    if _pg_reason is not None:
+        return _pg_reason or None
+
+    async def probe() -> None:
+        import asyncpg
+
+        url = make_url(PG_URL)
+        conn = await asyncpg.connect(
+            host=url.host,
+            port=url.port or 5432,
+            user=url.username,
+            password=url.password,
+            database=url.database,
+            timeout=3,
+        )
+        await conn.close()
+
+    try:
+        asyncio.run(probe())
+        _pg_reason = ""
+    except Exception as exc:  # noqa: BLE001 - any failure means "no PostgreSQL here"
+        _pg_reason = f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__}: {exc})"
+    return _pg_reason or None
+
+
+async def create_pg_database() -> str:
+    """Create an empty database on the test server and return its SQLAlchemy URL."""
+    import asyncpg
+
+    url = make_url(PG_URL)
+    name = f"aig_test_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        database=url.database,
+    )
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}"')
+    finally:
+        await conn.close()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+async def drop_pg_database(db_url: str) -> None:
+    import asyncpg
+
+    url = make_url(PG_URL)
+    name = make_url(db_url).database
+    conn = await asyncpg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        database=url.database,
+    )
+    try:
+        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    finally:
+        await conn.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-untyped-def]
+    """A URL to an EMPTY database on each engine."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    reason = _probe_postgres()
+    if reason:
+        pytest.skip(reason)
+    url = asyncio.run(create_pg_database())
+    request.addfinalizer(lambda: asyncio.run(drop_pg_database(url)))
+    return url
+
+
+@pytest.fixture
+def sqlite_url(tmp_path) -> str:  # type: ignore[no-untyped-def]
+    return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+
+
+@pytest.fixture
+async def database(db_url: str) -> AsyncIterator[Database]:
+    """A migrated database on each engine (the same test runs on both)."""
+    db = Database(db_url)
+    await upgrade(db.engine)
+    yield db
+    await db.dispose()
+
+
+@pytest.fixture
+async def sqlite_database(sqlite_url: str) -> AsyncIterator[Database]:
+    db = Database(sqlite_url)
+    await upgrade(db.engine)
+    yield db
+    await db.dispose()
