@@ -2,7 +2,7 @@
 
 The full-text index itself is engine-specific and lives outside the ORM metadata (created by
 migration ``0006_library``): an FTS5 virtual table ``document_fts`` on SQLite, a table
-``document_search`` with a weighted ``tsvector`` and a GIN index on PostgreSQL.
+``document_fts`` with a weighted ``tsvector`` and a GIN index on PostgreSQL.
 """
 
 from __future__ import annotations

@@ -10,7 +10,7 @@ The full-text index is engine-specific, so it is plain SQL here and not in the O
   title, tags, description and body (the library stems French itself, see
   cogs/library/textnorm.py; FTS5's porter is English-only). ``unicode61 remove_diacritics 2``
   folds whatever accents remain. A trigger drops the row when a document row is deleted.
-* PostgreSQL: table ``document_search`` with a weighted ``tsvector`` (title A, tags B,
+* PostgreSQL: table ``document_fts`` with a weighted ``tsvector`` (title A, tags B,
   description C, body D) and a GIN index, built with the text search configuration
   ``aiguillage_fr``: a copy of ``french`` that goes through ``unaccent`` first when the
   extension can be created, else plain ``french`` (the indexer folds accents itself too, so
@@ -49,15 +49,15 @@ def _create_postgres_index() -> None:
         )
     op.execute(
         """
-        CREATE TABLE document_search (
+        CREATE TABLE document_fts (
             document_id BIGINT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
             guild_id BIGINT NOT NULL,
             vector TSVECTOR NOT NULL
         )
         """
     )
-    op.execute("CREATE INDEX ix_document_search_vector ON document_search USING GIN (vector)")
-    op.execute("CREATE INDEX ix_document_search_guild ON document_search (guild_id)")
+    op.execute("CREATE INDEX ix_document_fts_vector ON document_fts USING GIN (vector)")
+    op.execute("CREATE INDEX ix_document_fts_guild ON document_fts (guild_id)")
 
 
 def _create_sqlite_index() -> None:
@@ -155,7 +155,7 @@ def upgrade() -> None:
 
 def downgrade() -> None:
     if op.get_bind().dialect.name == "postgresql":
-        op.execute("DROP TABLE IF EXISTS document_search")
+        op.execute("DROP TABLE IF EXISTS document_fts")
         op.execute("DROP TEXT SEARCH CONFIGURATION IF EXISTS aiguillage_fr")
     else:
         op.execute("DROP TRIGGER IF EXISTS document_fts_after_delete")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cogs.library.textnorm import word_spans
+from bot.library.textnorm import word_spans
 
 # Scanning stops here: a snippet from the first 200,000 characters is good enough, and a
 # page of results must not stem a whole book.

@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from urllib.parse import urlsplit
 
-from cogs.library.errors import LibraryError
-from cogs.library.textnorm import fold
+from bot.library.errors import LibraryError
+from bot.library.textnorm import fold
 
 TITLE_MIN, TITLE_MAX = 3, 200
 DESCRIPTION_MAX = 1000

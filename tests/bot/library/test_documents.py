@@ -5,16 +5,16 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
+from bot.documents import Actor, DocumentService
+from bot.storage import LocalBlobStore
 from sqlalchemy import func, select, text
 
-from cogs.library import generate
-from cogs.library.errors import LibraryError
-from cogs.library.search_index import SearchFilters
-from cogs.library.service import Actor, DocumentService
-from cogs.library.storage import LocalBlobStore
+from bot.library import generate
+from bot.library.errors import LibraryError
+from bot.library.search_index import SearchFilters
 from db.models.documents import Document, DocumentOrigin, DocumentVersion
 from db.models.structures import Structure
-from tests.cogs.library.corpus import DOCUMENTS, QUERIES
+from tests.bot.library.corpus import DOCUMENTS, QUERIES
 
 GUILD = 1001
 OTHER_GUILD = 2002
@@ -228,8 +228,8 @@ async def test_file_is_kept_and_versions_keep_history(service: DocumentService) 
 
     v2 = generate.make_pdf("Charte", ["Version révisée après le COPIL de septembre."])
     version = await service.add_version(
+        document.id,
         guild_id=GUILD,
-        document_id=document.id,
         data=v2,
         filename="charte-v2.pdf",
         added_by=OWNER,
@@ -237,7 +237,7 @@ async def test_file_is_kept_and_versions_keep_history(service: DocumentService) 
         actor=Actor(OWNER),
     )
     assert version.number == 2
-    reloaded = await service.get(GUILD, document.id)
+    reloaded = await service.fetch(GUILD, document.id)
     assert [v.number for v in reloaded.versions] == [1, 2]
     assert await service.get_bytes(reloaded.versions[0]) == v1
     assert await service.get_bytes(reloaded.versions[1]) == v2
@@ -255,8 +255,8 @@ async def test_only_the_owner_a_structure_referent_or_a_coordinator_may_replace(
     before = blob_count(blobs)
     with pytest.raises(LibraryError) as err:
         await service.add_version(
+            document.id,
             guild_id=GUILD,
-            document_id=document.id,
             data=b"nouvelle version",
             filename="apl.txt",
             actor=Actor(MEMBER),
@@ -265,12 +265,12 @@ async def test_only_the_owner_a_structure_referent_or_a_coordinator_may_replace(
     assert blob_count(blobs) == before
     assert await row_counts(service) == (1, 1)
     await service.add_version(
+        document.id,
         guild_id=GUILD,
-        document_id=document.id,
         link_url="https://ex.org/apl-2026",
         actor=Actor(COORDINATOR, is_coordinator=True),
     )
-    assert (await service.get(GUILD, document.id)).link_url == "https://ex.org/apl-2026"
+    assert (await service.fetch(GUILD, document.id)).link_url == "https://ex.org/apl-2026"
 
 
 async def test_bad_files_leave_nothing_behind(
@@ -338,7 +338,7 @@ async def test_soft_delete_and_restore(service: DocumentService) -> None:
     assert target.id not in [d.id for d in await service.recent(GUILD, 50)]
     assert [d.id for d in await service.deleted(GUILD)] == [target.id]
     with pytest.raises(LibraryError):
-        await service.get(GUILD, target.id)
+        await service.fetch(GUILD, target.id)
 
     with pytest.raises(LibraryError) as err:
         await service.restore(GUILD, target.id, Actor(OWNER))
@@ -369,7 +369,7 @@ async def test_referent_of_the_owning_structure_may_delete(service: DocumentServ
     await service.soft_delete(
         GUILD, document.id, Actor(REFERENT, structure_ids=frozenset({structure.id}))
     )
-    assert (await service.get(GUILD, document.id, include_deleted=True)).deleted_by == REFERENT
+    assert (await service.fetch(GUILD, document.id, include_deleted=True)).deleted_by == REFERENT
 
 
 async def test_documents_of_another_guild_are_invisible(service: DocumentService) -> None:
@@ -377,7 +377,7 @@ async def test_documents_of_another_guild_are_invisible(service: DocumentService
         guild_id=OTHER_GUILD, title="Secret d'un autre réseau", link_url="https://ex.org/s"
     )
     with pytest.raises(LibraryError):
-        await service.get(GUILD, other.id)
+        await service.fetch(GUILD, other.id)
     with pytest.raises(LibraryError):
         await service.soft_delete(GUILD, other.id, Actor(COORDINATOR, is_coordinator=True))
 
@@ -432,9 +432,8 @@ async def test_hard_delete_cleans_the_index(service: DocumentService) -> None:
     document = await service.add(guild_id=GUILD, title="Temporaire", link_url="https://ex.org")
     async with service.db.transaction() as s:
         await s.delete(await s.get(Document, document.id))
-    table = "document_search" if service.db.dialect == "postgresql" else "document_fts"
     async with service.db.session() as s:
-        assert await s.scalar(text(f"SELECT count(*) FROM {table}")) == 0
+        assert await s.scalar(text("SELECT count(*) FROM document_fts")) == 0
 
 
 async def test_saved_searches_replay(service: DocumentService) -> None:

@@ -14,7 +14,7 @@ from typing import Literal, Protocol
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from cogs.library.textnorm import fold, index_text, stem, tokens
+from bot.library.textnorm import fold, index_text, stem, tokens
 
 Mode = Literal["all", "any"]
 
@@ -151,7 +151,7 @@ def tsquery_text(words: list[str], mode: Mode) -> str:
 
 
 class PostgresIndex:
-    """Table ``document_search``: weighted tsvector, GIN index, config ``aiguillage_fr``."""
+    """Table ``document_fts``: weighted tsvector, GIN index, config ``aiguillage_fr``."""
 
     CONFIG = "aiguillage_fr"
 
@@ -162,7 +162,7 @@ class PostgresIndex:
         # on a server where the extension could not be created.
         await session.execute(
             text(
-                "INSERT INTO document_search (document_id, guild_id, vector) VALUES (:id, :g, "
+                "INSERT INTO document_fts (document_id, guild_id, vector) VALUES (:id, :g, "
                 f"setweight(to_tsvector('{self.CONFIG}', :title), 'A') || "
                 f"setweight(to_tsvector('{self.CONFIG}', :tags), 'B') || "
                 f"setweight(to_tsvector('{self.CONFIG}', :description), 'C') || "
@@ -182,7 +182,7 @@ class PostgresIndex:
 
     async def remove(self, session: AsyncSession, document_id: int) -> None:
         await session.execute(
-            text("DELETE FROM document_search WHERE document_id = :id"), {"id": document_id}
+            text("DELETE FROM document_fts WHERE document_id = :id"), {"id": document_id}
         )
 
     async def match(
@@ -217,7 +217,7 @@ class PostgresIndex:
             order = f"({' + '.join(covered)}) DESC, {order}"
         rows = await session.execute(
             text(
-                f"SELECT d.id FROM document_search s "
+                f"SELECT d.id FROM document_fts s "
                 f"CROSS JOIN to_tsquery('{self.CONFIG}', :q) AS q "
                 "JOIN documents d ON d.id = s.document_id "
                 f"WHERE s.vector @@ q AND s.guild_id = :guild_id AND {where} "

@@ -3,9 +3,9 @@ import zipfile
 
 import pytest
 
-from cogs.library import generate
-from cogs.library.errors import LibraryError
-from cogs.library.extraction import (
+from bot.library import generate
+from bot.library.errors import LibraryError
+from bot.library.extraction import (
     MAX_FILENAME_CHARS,
     check_and_extract,
     detect_kind,

@@ -17,7 +17,7 @@ from pathlib import PurePosixPath
 
 import filetype
 
-from cogs.library.errors import LibraryError
+from bot.library.errors import LibraryError
 
 log = logging.getLogger(__name__)
 
