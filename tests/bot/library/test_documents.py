@@ -5,13 +5,13 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from bot.documents import Actor, DocumentService
-from bot.storage import LocalBlobStore
 from sqlalchemy import func, select, text
 
+from bot.documents import Actor, DocumentService
 from bot.library import generate
 from bot.library.errors import LibraryError
 from bot.library.search_index import SearchFilters
+from bot.storage import LocalBlobStore
 from db.models.documents import Document, DocumentOrigin, DocumentVersion
 from db.models.structures import Structure
 from tests.bot.library.corpus import DOCUMENTS, QUERIES
