@@ -286,3 +286,23 @@ async def test_tags_autocomplete_recent_and_english(lib: BotHarness) -> None:
 async def test_guests_are_refused(lib: BotHarness) -> None:
     result = await lib.slash("nouveau", "doc", subcommand="chercher", options={"requete": "caf"})
     assert "réservée aux membres validés" in result.text
+
+
+async def test_demo_documents_are_seeded_and_found(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    async with BotHarness(tmp_path / "data", extensions=["cogs.core", "cogs.library"]) as h:
+        found = await h.slash(
+            "membre", "doc", subcommand="chercher", options={"requete": "hameconnage"}
+        )
+        assert "Grille d'auto-diagnostic PIX" in found.text
+        received = await click(h, "membre", found, "Recevoir 1")
+        files = [a for m in received.messages for a in m.get("attachments", [])]
+        assert files[0]["filename"] == "grille-auto-diagnostic-pix.xlsx"
+        copil = await h.slash(
+            "membre", "doc", subcommand="chercher", options={"requete": "référent structure"}
+        )
+        assert "COPIL du 15 septembre" in copil.text
+        from cogs.library.demo import seed_demo
+
+        before = await count_documents(h)
+        await seed_demo(h.bot, h.guild_id, dict(h.network.people))  # type: ignore[union-attr]
+        assert await count_documents(h) == before == (5, 5)
