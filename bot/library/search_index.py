@@ -74,6 +74,82 @@ def _filter_sql(filters: SearchFilters, params: dict[str, object]) -> str:
     return " AND ".join(clauses)
 
 
+# Ranking every match of a word found in most documents costs time in proportion to the
+# library's size (bm25 / ts_rank per match). Beyond this many matches, only the most recent
+# ones are ranked, plus the most recent ones whose title, tags or description match: the
+# best answers are almost always among those, and a search stays fast at 50,000 documents.
+RANK_WINDOW = 1000
+
+
+@dataclass(frozen=True)
+class _RankedQuery:
+    """The engine-specific SQL pieces the bounded ranking needs."""
+
+    from_sql: str  # FROM ... (with the match source and the documents join)
+    match_sql: str  # the full-text condition
+    title_from_sql: str  # FROM ... for the title/tags/description condition
+    title_match_sql: str
+    id_sql: str  # the document id column of the index table
+    order: list[tuple[str, int]]  # (SQL expression, +1 ascending / -1 descending)
+
+
+async def _bounded_ranking(
+    session: AsyncSession,
+    query: _RankedQuery,
+    filter_sql: str,
+    params: dict[str, object],
+    limit: int,
+    offset: int,
+) -> list[int]:
+    where = f"{query.match_sql} AND d.guild_id = :guild_id AND {filter_sql}"
+    boundary = await session.scalar(
+        text(
+            f"SELECT {query.id_sql} FROM {query.from_sql} WHERE {where} "
+            f"ORDER BY {query.id_sql} DESC LIMIT 1 OFFSET {RANK_WINDOW - 1}"
+        ),
+        params,
+    )
+    columns = ", ".join(f"{expr} AS k{n}" for n, (expr, _) in enumerate(query.order))
+    order_sql = ", ".join(
+        f"k{n} {'ASC' if direction > 0 else 'DESC'}" for n, (_, direction) in enumerate(query.order)
+    )
+    order_sql += f", {query.id_sql} DESC"
+
+    async def ranked(extra: str, count: int, skip: int) -> list[tuple]:  # type: ignore[type-arg]
+        rows = await session.execute(
+            text(
+                f"SELECT d.id, {columns} FROM {query.from_sql} WHERE {where}{extra} "
+                f"ORDER BY {order_sql} LIMIT {int(count)} OFFSET {int(skip)}"
+            ),
+            params,
+        )
+        return [tuple(row) for row in rows]
+
+    if boundary is None:
+        return [row[0] for row in await ranked("", limit, offset)]
+    wanted = offset + limit
+    params["boundary"] = boundary
+    candidates = await ranked(f" AND {query.id_sql} >= :boundary", wanted, 0)
+    title_ids = await session.scalars(
+        text(
+            f"SELECT {query.id_sql} FROM {query.title_from_sql} WHERE {query.title_match_sql} "
+            f"AND d.guild_id = :guild_id AND {filter_sql} "
+            f"ORDER BY {query.id_sql} DESC LIMIT {RANK_WINDOW}"
+        ),
+        params,
+    )
+    older = [int(i) for i in title_ids if int(i) < int(boundary)]
+    if older:
+        listed = ", ".join(str(i) for i in older)
+        candidates += await ranked(f" AND {query.id_sql} IN ({listed})", wanted, 0)
+
+    def key(row: tuple) -> tuple:  # type: ignore[type-arg]
+        return (*(direction * row[n + 1] for n, (_, direction) in enumerate(query.order)), -row[0])
+
+    ordered = sorted(dict((row[0], row) for row in candidates).values(), key=key)
+    return [row[0] for row in ordered[offset:wanted]]
+
+
 def fts5_expression(words: list[str], mode: Mode) -> str:
     """An FTS5 MATCH expression where every stemmed word is a quoted string: operators,
     column filters, NEAR, ``*`` and quotes typed by people are plain text here."""
@@ -126,27 +202,28 @@ class SqliteFtsIndex:
             return []
         params: dict[str, object] = {
             "q": expression,
+            "tq": "{title tags description} : (" + expression + ")",
             "guild_id": guild_id,
-            "limit": limit,
-            "offset": offset,
         }
-        where = _filter_sql(filters, params)
+        join = "document_fts f JOIN documents d ON d.id = f.rowid"
         weights = ", ".join(str(w) for w in self.WEIGHTS)
-        rows = await session.execute(
-            text(
-                "SELECT d.id FROM document_fts f JOIN documents d ON d.id = f.rowid "
-                f"WHERE document_fts MATCH :q AND d.guild_id = :guild_id AND {where} "
-                f"ORDER BY bm25(document_fts, {weights}), d.id DESC "
-                "LIMIT :limit OFFSET :offset"
-            ),
-            params,
+        query = _RankedQuery(
+            from_sql=join,
+            match_sql="document_fts MATCH :q",
+            title_from_sql=join,
+            title_match_sql="document_fts MATCH :tq",
+            id_sql="f.rowid",
+            order=[(f"bm25(document_fts, {weights})", 1)],
         )
-        return [row[0] for row in rows]
+        return await _bounded_ranking(
+            session, query, _filter_sql(filters, params), params, limit, offset
+        )
 
 
-def tsquery_text(words: list[str], mode: Mode) -> str:
-    """A to_tsquery() argument built only from letters and digits and our own operators."""
-    safe = [w for w in dict.fromkeys(words) if w and w.isalnum()]
+def tsquery_text(words: list[str], mode: Mode, checked: bool = False) -> str:
+    """A to_tsquery() argument built only from letters and digits and our own operators
+    (``checked``: the words were validated by the caller and carry a weight suffix)."""
+    safe = [w for w in dict.fromkeys(words) if w and (checked or w.isalnum())]
     return (" | " if mode == "any" else " & ").join(safe)
 
 
@@ -200,33 +277,35 @@ class PostgresIndex:
             return []
         params: dict[str, object] = {
             "q": query,
+            # Only lexemes of the title (A), tags (B) and description (C).
+            "tq": tsquery_text([f"{w}:ABC" for w in words if w.isalnum()], mode, checked=True),
             "guild_id": guild_id,
-            "limit": limit,
-            "offset": offset,
         }
-        where = _filter_sql(filters, params)
-        order = "ts_rank(s.vector, q, 1) DESC, d.id DESC"
+        order = [("ts_rank(s.vector, q, 1)", -1)]
         if mode == "any":
             # ts_rank lets one word in a title beat several in the body; with "any word",
             # documents holding more of the words come first, as bm25 does on SQLite.
-            terms = tsquery_text(words, "all").split(" & ")
             covered = []
-            for n, term in enumerate(terms[:8]):
+            for n, term in enumerate(tsquery_text(words, "all").split(" & ")[:8]):
                 params[f"t{n}"] = term
                 covered.append(f"(s.vector @@ to_tsquery('{self.CONFIG}', :t{n}))::int")
-            order = f"({' + '.join(covered)}) DESC, {order}"
-        rows = await session.execute(
-            text(
-                f"SELECT d.id FROM document_fts s "
-                f"CROSS JOIN to_tsquery('{self.CONFIG}', :q) AS q "
-                "JOIN documents d ON d.id = s.document_id "
-                f"WHERE s.vector @@ q AND s.guild_id = :guild_id AND {where} "
-                f"ORDER BY {order} "
-                "LIMIT :limit OFFSET :offset"
+            order.insert(0, (f"({' + '.join(covered)})", -1))
+        ranked = _RankedQuery(
+            from_sql=(
+                f"document_fts s CROSS JOIN to_tsquery('{self.CONFIG}', :q) AS q "
+                "JOIN documents d ON d.id = s.document_id"
             ),
-            params,
+            match_sql="s.vector @@ q AND s.guild_id = :guild_id",
+            title_from_sql="document_fts s JOIN documents d ON d.id = s.document_id",
+            title_match_sql=(
+                f"s.vector @@ to_tsquery('{self.CONFIG}', :tq) AND s.guild_id = :guild_id"
+            ),
+            id_sql="s.document_id",
+            order=order,
         )
-        return [row[0] for row in rows]
+        return await _bounded_ranking(
+            session, ranked, _filter_sql(filters, params), params, limit, offset
+        )
 
 
 def index_for(dialect: str) -> SearchIndex:

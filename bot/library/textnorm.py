@@ -70,11 +70,16 @@ _SUFFIXES = (
 )
 
 
+# Combining marks left by NFKD decomposition (accents, cedillas, tildes...).
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def fold(text: str) -> str:
     """Lower case without accents or ligatures: "Écrivain Œuvre" -> "ecrivain oeuvre"."""
-    text = text.translate(_LIGATURES)
-    decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).lower()
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text.translate(_LIGATURES))
+    return _COMBINING.sub("", decomposed).lower()
 
 
 def tokens(text: str) -> list[str]:

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select, text
 
 from bot.documents import Actor, DocumentService
-from bot.library import generate
+from bot.library import generate, search_index
 from bot.library.errors import LibraryError
 from bot.library.search_index import SearchFilters
 from bot.storage import LocalBlobStore
@@ -70,7 +70,13 @@ async def add_corpus(service: DocumentService, guild_id: int = GUILD) -> dict[st
     return ids
 
 
-async def test_relevance_on_a_french_corpus(service: DocumentService) -> None:
+@pytest.mark.parametrize("window", [1000, 10], ids=["all-ranked", "bounded-ranking"])
+async def test_relevance_on_a_french_corpus(
+    service: DocumentService, window: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # With a window of 10, common words goes through the bounded ranking (most recent
+    # matches + title/tag matches): the expected documents must still come first.
+    monkeypatch.setattr(search_index, "RANK_WINDOW", window)
     await add_corpus(service)
     # Another network's documents must never show up.
     await service.add(
@@ -441,3 +447,25 @@ async def test_saved_searches_replay(service: DocumentService) -> None:
     assert await service.load_search(GUILD, search_id) == ("caf", SearchFilters(tag_key="caf"))
     with pytest.raises(LibraryError):
         await service.load_search(OTHER_GUILD, search_id)
+
+
+async def test_bounded_ranking_keeps_old_title_matches_first(
+    service: DocumentService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(search_index, "RANK_WINDOW", 2)
+    oldest = await service.add(
+        guild_id=GUILD, title="Guide de la retraite en ligne", link_url="https://ex.org/guide"
+    )
+    for n in range(5):
+        await service.add(
+            guild_id=GUILD,
+            title=f"Compte rendu d'atelier {n}",
+            data=f"Questions sur la retraite et les impôts, séance {n}.".encode(),
+            filename=f"cr{n}.txt",
+        )
+    page = await service.search(GUILD, "retraite", per_page=2)
+    assert page.hits[0].document.id == oldest.id
+    assert page.has_more
+    # Ranked within the window: the two newest body matches come next.
+    second = await service.search(GUILD, "retraite", per_page=2, page=1)
+    assert [h.document.title for h in second.hits] == ["Compte rendu d'atelier 3"]
