@@ -26,18 +26,18 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bot.documents import DocumentService, query_words  # noqa: E402
-from bot.library.search_index import IndexedFields, SearchFilters  # noqa: E402
-from bot.storage import LocalBlobStore  # noqa: E402
-from db.engine import Database  # noqa: E402
-from db.migrate import upgrade  # noqa: E402
-from db.models import Document, DocumentVersion  # noqa: E402
-from db.models.library import DocumentTag  # noqa: E402
+from bot.documents import DocumentService, query_words
+from bot.library.search_index import IndexedFields, SearchFilters
+from bot.storage import LocalBlobStore
+from db.engine import Database
+from db.migrate import upgrade
+from db.models import Document, DocumentVersion
+from db.models.library import DocumentTag
 
 GUILD = 42
 
 # The network's vocabulary: frequent words first (Zipf-distributed draws).
-DOMAIN = """
+_DOMAIN_TEXT = """
 démarche accompagnement numérique usager rendez-vous dossier compte identifiant mot de passe
 caf allocation logement aide droits accès procédure formulaire déclaration ressources
 ameli santé carte vitale complémentaire mutuelle retraite pension carsat emploi inscription
@@ -53,8 +53,10 @@ précarité illectronisme diagnostic compétences pix parcours débutant seniors
 quittance simulation dossier numérisation scanner imprimante photocopie équipement wifi
 connexion box forfait téléphone solidaire reconditionné don famille enfant handicap mdph
 allophone traduction français langue écrivain public rapport activité observatoire statistiques
-""".split()
-SYLLABLES = "ba be bi bo bu da de di do du la le li lo lu ma me mi mo mu na ne ni no nu ra re ri ro ru sa se si so su ta te ti to tu".split()
+"""
+DOMAIN = _DOMAIN_TEXT.split()
+_SYLLABLES_TEXT = "ba be bi bo bu da de di do du la le li lo lu ma me mi mo mu na ne ni no nu ra re ri ro ru sa se si so su ta te ti to tu"
+SYLLABLES = _SYLLABLES_TEXT.split()
 TAGS = [
     "caf",
     "ameli",
@@ -82,9 +84,7 @@ CATEGORIES = ["procedure", "formation", "diagnostic", "partenaire", "compte-rend
 
 def vocabulary(rng: random.Random, extra: int = 4000) -> list[str]:
     """Domain words, then a long tail of rarer made-up words (names, places, jargon)."""
-    tail = {
-        "".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))) for _ in range(extra)
-    }
+    tail = {"".join(rng.choice(SYLLABLES) for _ in range(rng.randint(2, 4))) for _ in range(extra)}
     return DOMAIN + sorted(tail)
 
 
@@ -124,9 +124,9 @@ class Generator:
     def query(self) -> str:
         # One to three words, mostly from the frequent domain vocabulary.
         count = self.rng.choices([1, 2, 3], weights=[0.45, 0.4, 0.15])[0]
-        picks = self.rng.choices(
-            self.words[:400], weights=self.weights[:400], k=count
-        ) + ([self.rng.choice(self.words[400:])] if self.rng.random() < 0.15 else [])
+        picks = self.rng.choices(self.words[:400], weights=self.weights[:400], k=count) + (
+            [self.rng.choice(self.words[400:])] if self.rng.random() < 0.15 else []
+        )
         return " ".join(picks)
 
     def typo(self, word: str) -> str:
@@ -185,15 +185,15 @@ async def bulk_index(service: DocumentService, docs: list[tuple], batch: int = 5
             for document, tags, description, body in rows:
                 for tag in tags:
                     session.add(
-                        DocumentTag(
-                            guild_id=GUILD, document_id=document.id, tag=tag, tag_key=tag
-                        )
+                        DocumentTag(guild_id=GUILD, document_id=document.id, tag=tag, tag_key=tag)
                     )
                 await service.index.upsert(
                     session,
                     GUILD,
                     document.id,
-                    IndexedFields(title=document.title, tags=tags, description=description, body=body),
+                    IndexedFields(
+                        title=document.title, tags=tags, description=description, body=body
+                    ),
                 )
 
 
@@ -276,15 +276,21 @@ async def run_engine(
         "queries_with_results": round(hits / len(queries), 3),
     }
     print(f"\n== {name}: {args.docs} documents")
-    print(f"  filing through the service : {result['service_add_docs_per_s']} docs/s ({len(sample)} docs)")
+    print(
+        f"  filing through the service : {result['service_add_docs_per_s']} docs/s ({len(sample)} docs)"
+    )
     print(f"  bulk indexing              : {result['index_docs_per_s']} docs/s")
     print(
         f"  search (service)           : p50 {result['search_p50_ms']} ms, p95 {result['search_p95_ms']} ms"
     )
-    print(f"  bare engine query          : p50 {result['bare_p50_ms']} ms, p95 {result['bare_p95_ms']} ms")
+    print(
+        f"  bare engine query          : p50 {result['bare_p50_ms']} ms, p95 {result['bare_p95_ms']} ms"
+    )
     print(f"  service / bare (p50)       : x{result['ratio_p50']}")
     print(f"  with a tag filter          : p95 {result['filtered_p95_ms']} ms")
-    print(f"  typo (fallbacks)           : p50 {result['typo_p50_ms']} ms, p95 {result['typo_p95_ms']} ms")
+    print(
+        f"  typo (fallbacks)           : p50 {result['typo_p50_ms']} ms, p95 {result['typo_p95_ms']} ms"
+    )
     print(f"  queries with results       : {result['queries_with_results']:.0%}")
     return result
 

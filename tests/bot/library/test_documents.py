@@ -469,3 +469,50 @@ async def test_bounded_ranking_keeps_old_title_matches_first(
     # Ranked within the window: the two newest body matches come next.
     second = await service.search(GUILD, "retraite", per_page=2, page=1)
     assert [h.document.title for h in second.hits] == ["Compte rendu d'atelier 3"]
+
+
+async def test_runtime_contract_session_join_hooks_and_get(service: DocumentService) -> None:
+    """What other capabilities rely on: join their transaction, hooks, get() -> None."""
+    seen: list[tuple[int, int, bool]] = []
+
+    async def hook(session, document, version, data):  # type: ignore[no-untyped-def]
+        seen.append((document.id, version.number, data is not None))
+
+    service.on_version(hook)
+    with pytest.raises(RuntimeError):
+        async with service.db.transaction() as session:
+            await service.add(
+                guild_id=GUILD,
+                title="Lettre d'information n°5",
+                data=b"Lettre de mars : ateliers et COPIL.",
+                filename="lettre-5.md",
+                origin=DocumentOrigin.NEWSLETTER,
+                session=session,
+            )
+            raise RuntimeError("the caller's own step failed")
+    assert await row_counts(service) == (0, 0)
+    assert (await service.search(GUILD, "ateliers")).hits == []
+
+    async with service.db.transaction() as session:
+        letter = await service.add(
+            guild_id=GUILD,
+            title="Lettre d'information n°5",
+            data=b"Lettre de mars : ateliers et COPIL.",
+            filename="lettre-5.md",
+            origin=DocumentOrigin.NEWSLETTER,
+            text="Texte fourni par la lettre : ateliers numériques de printemps.",
+            session=session,
+        )
+        await service.add_version(
+            letter,
+            data=b"Version corrigee.",
+            filename="lettre-5.md",
+            added_by=None,
+            session=session,
+        )
+    assert [n for _, n, _ in seen][-2:] == [1, 2]
+    fetched = await service.get(GUILD, letter.id)
+    assert fetched is not None and len(fetched.versions) == 2
+    assert fetched.versions[0].text.startswith("Texte fourni")
+    assert await service.get(OTHER_GUILD, letter.id) is None
+    assert await service.get(GUILD, 999_999) is None
