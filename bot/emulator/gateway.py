@@ -334,7 +334,7 @@ class GatewayMixin:
         Events sent while the socket is down are buffered and replayed on RESUME.
         """
         session = self._session
-        if session is None or not session.resumable and session.connection is None:
+        if session is None or (not session.resumable and session.connection is None):
             return False
         needed = EVENT_INTENTS.get(event)
         if event in MESSAGE_EVENTS:
@@ -357,7 +357,9 @@ class GatewayMixin:
 
     # -- fault helpers ---------------------------------------------------------------------
 
-    async def disconnect(self: EmulatedDiscord, resume: bool = True, code: int | None = None) -> None:
+    async def disconnect(
+        self: EmulatedDiscord, resume: bool = True, code: int | None = None
+    ) -> None:
         """Drop the bot's gateway socket.
 
         ``resume=True`` closes with 4000 (discord.py reconnects to resume_gateway_url and
@@ -396,18 +398,18 @@ class GatewayMixin:
         self._resumed_event.clear()
         await session.connection.send({"op": RECONNECT, "d": None, "s": None, "t": None})
 
-    async def wait_ready(self, timeout: float = 10.0) -> None:
+    async def wait_ready(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Wait until a session identified and got its GUILD_CREATEs."""
         await asyncio.wait_for(self._ready_event.wait(), timeout)
 
-    async def wait_resumed(self, timeout: float = 10.0) -> None:
+    async def wait_resumed(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         await asyncio.wait_for(self._resumed_event.wait(), timeout)
 
     @property
     def connected(self) -> bool:
         return self._session is not None and self._session.connection is not None
 
-    async def wait_connected(self, timeout: float = 10.0) -> None:
+    async def wait_connected(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout
         while not (self.connected and self._ready_event.is_set()):

@@ -80,6 +80,10 @@ class EmuTestBot(commands.Bot):
         self.resumed = asyncio.Event()
         self.event_seen = asyncio.Event()
 
+    async def before_identify_hook(self, shard_id: int | None, *, initial: bool = False) -> None:
+        # discord.py sleeps 5 s before every re-IDENTIFY; tests do not need to.
+        return None
+
     async def on_ready(self) -> None:
         self.ready_count += 1
 
@@ -105,7 +109,7 @@ class EmuTestBot(commands.Bot):
     async def on_message(self, message: discord.Message) -> None:
         self._note("message", message.id)
 
-    async def wait_seen(self, name: str, timeout: float = 5.0) -> object:
+    async def wait_seen(self, name: str, timeout: float = 5.0) -> object:  # noqa: ASYNC109
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout
         while True:
@@ -202,7 +206,9 @@ class EmuTestBot(commands.Bot):
                 app_commands.Choice(name="Permanence", value="permanence"),
             ]
         )
-        async def atelier(interaction: discord.Interaction, genre: app_commands.Choice[str]) -> None:
+        async def atelier(
+            interaction: discord.Interaction, genre: app_commands.Choice[str]
+        ) -> None:
             await interaction.response.send_message(f"genre={genre.value}")
 
         admin = app_commands.Group(name="admin", description="Administration")
