@@ -15,6 +15,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from aiohttp import web
 
@@ -1034,11 +1035,7 @@ class RestMixin:
     async def r_crosspost(self: EmulatedDiscord, req: RestRequest) -> tuple[int, Any]:
         ch, msg = self._channel_message(req)
         if ch.type != st.GUILD_ANNOUNCEMENT:
-            raise (
-                ApiError(400, 40033, "This message has already been crossposted.")
-                if (msg["flags"] & CROSSPOSTED)
-                else ApiError(403, 50068, "Invalid message type for operation")
-            )
+            raise ApiError(403, 50068, "Invalid message type for operation")
         if msg["flags"] & CROSSPOSTED:
             raise ApiError(400, 40033, "This message has already been crossposted.")
         if int(msg["author"]["id"]) != self.bot_user.id:
@@ -1052,8 +1049,6 @@ class RestMixin:
     @route("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me")
     async def r_react(self: EmulatedDiscord, req: RestRequest) -> tuple[int, Any]:
         _, msg = self._channel_message(req)
-        from urllib.parse import unquote
-
         emoji = unquote(req.params["emoji"])
         reactions = msg.setdefault("reactions", [])
         for r in reactions:
@@ -1078,8 +1073,6 @@ class RestMixin:
     @route("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me")
     async def r_unreact(self: EmulatedDiscord, req: RestRequest) -> tuple[int, Any]:
         _, msg = self._channel_message(req)
-        from urllib.parse import unquote
-
         emoji = unquote(req.params["emoji"])
         for r in list(msg.get("reactions", [])):
             if r["emoji"]["name"] == emoji and r["me"]:

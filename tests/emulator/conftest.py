@@ -77,6 +77,7 @@ class EmuTestBot(commands.Bot):
         self.seen: list[tuple[str, object]] = []
         self.errors: list[BaseException] = []
         self.ready_count = 0
+        self.answer_errors = True
         self.resumed = asyncio.Event()
         self.event_seen = asyncio.Event()
 
@@ -131,6 +132,12 @@ class EmuTestBot(commands.Bot):
         @tree.error
         async def on_app_error(interaction: discord.Interaction, error: Exception) -> None:
             self.errors.append(error)
+            if self.answer_errors and not interaction.response.is_done():
+                await interaction.response.send_message("Une erreur est survenue.", ephemeral=True)
+
+        @tree.command(description="Plante volontairement")
+        async def boum(interaction: discord.Interaction) -> None:
+            raise RuntimeError("boum")
 
         @tree.command(description="Répond pong")
         async def ping(interaction: discord.Interaction) -> None:

@@ -378,6 +378,7 @@ async def test_interaction_not_answered(emu: EmulatedDiscord, world: World):
     emu.interaction_deadline = 0.2
     with emu.patch_discord():
         silent = EmuTestBot()
+        silent.answer_errors = False
 
         async def swallow(interaction: discord.Interaction) -> None:
             return None
