@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from bot.emulator import state as st
+from bot.emulator.gateway import GUILD_MEMBERS
 from bot.emulator.interactions import (
     APPLICATION_COMMAND,
     APPLICATION_COMMAND_AUTOCOMPLETE,
@@ -176,6 +177,7 @@ class ActorsMixin:
             user_id=user.id,
             payload=payload,
             source_message_id=int(message["id"]) if message else None,
+            created_at=self.now(),
         )
         self._records[iid] = record
         self._records_by_token[token] = record
@@ -459,8 +461,6 @@ class ActorsMixin:
                 await asyncio.wait_for(record.activity.wait(), max(0.0, end - loop.time()))
             except TimeoutError:
                 break
-        else:
-            pass
         if record.callback_type == DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE and not record.resolved:
             result.error = f"deferred response never completed within {timeout:g} s"
         elif len(record.followup_ids) < expect_followups:
@@ -898,6 +898,14 @@ class ActorsMixin:
         ch = guild.add_channel(name, type, **kwargs)
         await self.dispatch("CHANNEL_CREATE", ch.to_payload())
         return ch
+
+    async def guild_join(self: EmulatedDiscord, guild: st.GuildState) -> None:
+        """Send GUILD_CREATE for a guild built after the bot connected (bot added to it)."""
+        if self.bot_user.id not in guild.members:
+            raise EmulatorUsageError("add_guild(..., bot_in_guild=True) first")
+        session = self._session
+        with_members = session is not None and session.has_intent(GUILD_MEMBERS)
+        await self.dispatch("GUILD_CREATE", guild.gateway_create_payload(with_members=with_members))
 
     async def delete_channel(
         self: EmulatedDiscord, channel: Any, guild_id: int | None = None

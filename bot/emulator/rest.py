@@ -49,6 +49,7 @@ CROSSPOSTED = 1 << 0
 SUPPRESS_NOTIFICATIONS = 1 << 12
 IS_COMPONENTS_V2 = 1 << 15
 NONCE_WINDOW = dt.timedelta(minutes=5)
+TOKEN_LIFETIME = dt.timedelta(minutes=15)
 
 
 class ApiError(Exception):
@@ -1700,6 +1701,9 @@ class RestMixin:
             raise ApiError(404, 10015, "Unknown Webhook")
         if record.callback_type is None:
             raise ApiError(404, 10015, "Unknown Webhook")
+        if record.created_at is not None and self.now() - record.created_at > TOKEN_LIFETIME:
+            # Interaction tokens stay valid for 15 minutes.
+            raise ApiError(401, 50027, "Invalid Webhook Token")
         return record
 
     def _webhook_message(

@@ -441,6 +441,7 @@ class EmulatedDiscord(RestMixin, GatewayMixin, ActorsMixin):
         """Wait until no REST request is in flight and none arrived for ``quiet`` seconds."""
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout
+        await asyncio.sleep(0)
         while loop.time() < end:
             idle_for = loop.time() - self._last_request_at
             if self._in_flight == 0 and idle_for >= quiet:
