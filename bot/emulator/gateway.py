@@ -34,6 +34,7 @@ HEARTBEAT_ACK = 11
 GUILDS = 1 << 0
 GUILD_MEMBERS = 1 << 1
 GUILD_MODERATION = 1 << 2
+GUILD_PRESENCES = 1 << 8
 GUILD_MESSAGES = 1 << 9
 DIRECT_MESSAGES = 1 << 12
 MESSAGE_CONTENT = 1 << 15
@@ -56,6 +57,7 @@ EVENT_INTENTS: dict[str, int] = {
     "GUILD_SCHEDULED_EVENT_UPDATE": GUILD_SCHEDULED_EVENTS,
     "GUILD_SCHEDULED_EVENT_DELETE": GUILD_SCHEDULED_EVENTS,
 }
+PRIVILEGED_INTENTS = GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT
 MESSAGE_EVENTS = {"MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE"}
 
 
@@ -121,6 +123,7 @@ class GatewayMixin:
     """Websocket handler, session bookkeeping and event dispatch."""
 
     heartbeat_interval_ms: int
+    privileged_intents: int
     _sessions: dict[str, GatewaySession]
     _session: GatewaySession | None
     _connections: set[GatewayConnection]
@@ -139,6 +142,8 @@ class GatewayMixin:
         self.gateway_log = []
         self.identify_count = 0
         self.resume_count = 0
+        # Privileged intents switched on in the (emulated) developer portal.
+        self.privileged_intents = PRIVILEGED_INTENTS
 
     # -- URLs ------------------------------------------------------------------------------
 
@@ -216,6 +221,9 @@ class GatewayMixin:
             return
         if "intents" not in d:
             await conn.close(4013, b"Invalid intent(s).")
+            return
+        if int(d["intents"]) & PRIVILEGED_INTENTS & ~self.privileged_intents:
+            await conn.close(4014, b"Disallowed intent(s).")
             return
         self.identify_count += 1
         session = GatewaySession(id=uuid.uuid4().hex, intents=int(d["intents"]))

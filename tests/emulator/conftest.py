@@ -62,6 +62,17 @@ class PanelView(discord.ui.View):
         await interaction.response.send_message(f"Ville choisie : {select.values[0]}")
 
 
+class AssignView(discord.ui.View):
+    @discord.ui.select(cls=discord.ui.UserSelect, custom_id="assign:users", max_values=2)
+    async def users(self, interaction: discord.Interaction, select: discord.ui.UserSelect) -> None:
+        names = ", ".join(sorted(u.display_name for u in select.values))
+        await interaction.response.send_message(f"Membres : {names}", ephemeral=True)
+
+    @discord.ui.select(cls=discord.ui.RoleSelect, custom_id="assign:role")
+    async def role(self, interaction: discord.Interaction, select: discord.ui.RoleSelect) -> None:
+        await interaction.response.send_message(f"Rôle : {select.values[0].name}", ephemeral=True)
+
+
 VILLES = ["Lyon", "Lille", "Limoges", "Paris", "Pau"]
 
 
@@ -182,6 +193,10 @@ class EmuTestBot(commands.Bot):
         @tree.command(description="Panneau avec boutons")
         async def panneau(interaction: discord.Interaction) -> None:
             await interaction.response.send_message("Que faire ?", view=PanelView())
+
+        @tree.command(description="Assigner des membres")
+        async def assigner(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("Qui ?", view=AssignView(), ephemeral=True)
 
         @tree.command(description="Analyse un fichier")
         async def fichier(interaction: discord.Interaction, document: discord.Attachment) -> None:

@@ -138,6 +138,26 @@ async def test_select_menu(emu: EmulatedDiscord, world: World, bot):
         )
 
 
+async def test_user_and_role_selects(emu: EmulatedDiscord, world: World, bot):
+    panel = await emu.slash(world.guild.id, world.alice.id, "assigner")
+    assert panel.ephemeral
+    res = await emu.select(
+        world.guild.id, world.alice.id, values=[world.bob, "@Alice"], custom_id="assign:users"
+    )
+    assert res.content == "Membres : Alice, Bob"
+    resolved = emu.records()[-1].payload["data"]["resolved"]
+    assert set(resolved["members"]) == {str(world.alice.id), str(world.bob.id)}
+    res = await emu.select(
+        world.guild.id, world.alice.id, panel, values=["&Référent"], custom_id="assign:role"
+    )
+    assert res.content == "Rôle : Référent"
+    # Someone else cannot use Alice's ephemeral message.
+    with pytest.raises(EmulatorUsageError):
+        await emu.select(
+            world.guild.id, world.bob.id, panel, values=[world.bob], custom_id="assign:users"
+        )
+
+
 async def test_modal_submit(emu: EmulatedDiscord, world: World, bot):
     await emu.slash(world.guild.id, world.alice.id, "panneau")
     opened = await emu.click(world.guild.id, world.alice.id, label="Donner un avis")
@@ -271,6 +291,22 @@ async def test_gateway_drop_and_resume(emu: EmulatedDiscord, world: World, bot):
     assert emu._session.connection.path == "/gateway/resume"
     res = await emu.slash(world.guild.id, world.alice.id, "ping")
     assert res.content == "pong"
+
+
+async def test_reconnect_opcode_resumes(emu: EmulatedDiscord, world: World, bot):
+    await emu.request_reconnect()
+    await asyncio.wait_for(bot.resumed.wait(), 10)
+    assert emu.resume_count == 1
+    assert (await emu.slash(world.guild.id, world.alice.id, "ping")).content == "pong"
+
+
+async def test_privileged_intents_refused(emu: EmulatedDiscord, world: World):
+    emu.privileged_intents = 0
+    with emu.patch_discord():
+        refused = EmuTestBot()
+        with pytest.raises(discord.PrivilegedIntentsRequired):
+            await asyncio.wait_for(refused.start("emulated-token"), 10)
+        await refused.close()
 
 
 async def test_invalid_session_reidentifies(emu: EmulatedDiscord, world: World, bot):
