@@ -23,10 +23,11 @@ import itertools
 import logging
 import mimetypes
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import discord
 import yarl
 from aiohttp import web
 
@@ -199,6 +200,42 @@ class EmulatedDiscord(RestMixin, GatewayMixin, ActorsMixin):
             yield self
         finally:
             self.uninstall()
+
+    @contextlib.asynccontextmanager
+    async def run_bot(
+        self,
+        client: discord.Client,
+        token: str = "emulated-token",
+        *,
+        ready_timeout: float = 10.0,
+    ) -> AsyncIterator[discord.Client]:
+        """Start ``client`` against this emulator (patched), wait for on_ready, close on exit.
+
+        A failure while starting (bad intents, crash in setup_hook...) is raised here
+        instead of hanging until the timeout.
+        """
+        with self.patch_discord():
+            task = asyncio.create_task(client.start(token), name="emulated-bot")
+            ready = asyncio.create_task(client.wait_until_ready())
+            try:
+                done, _ = await asyncio.wait(
+                    {task, ready}, timeout=ready_timeout, return_when=asyncio.FIRST_COMPLETED
+                )
+                if task in done:
+                    task.result()  # raises the start-up error
+                    raise RuntimeError("the bot stopped before it was ready")
+                if ready not in done:
+                    raise TimeoutError(f"the bot was not ready after {ready_timeout:g} s")
+                yield client
+            finally:
+                ready.cancel()
+                await client.close()
+                try:
+                    await asyncio.wait_for(task, 5)
+                except (asyncio.CancelledError, TimeoutError):
+                    task.cancel()
+                except Exception:  # already raised by the start-up path above
+                    pass
 
     # -- clock & ids -----------------------------------------------------------------------
 

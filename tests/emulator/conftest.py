@@ -313,10 +313,5 @@ async def stop_bot(bot: commands.Bot, task: asyncio.Task[None]) -> None:
 
 @pytest.fixture
 async def bot(emu: EmulatedDiscord, world: World) -> AsyncIterator[EmuTestBot]:
-    with emu.patch_discord():
-        test_bot = EmuTestBot()
-        task = await start_bot(emu, test_bot)
-        try:
-            yield test_bot
-        finally:
-            await stop_bot(test_bot, task)
+    async with emu.run_bot(EmuTestBot()) as test_bot:
+        yield test_bot

@@ -302,11 +302,9 @@ async def test_reconnect_opcode_resumes(emu: EmulatedDiscord, world: World, bot)
 
 async def test_privileged_intents_refused(emu: EmulatedDiscord, world: World):
     emu.privileged_intents = 0
-    with emu.patch_discord():
-        refused = EmuTestBot()
-        with pytest.raises(discord.PrivilegedIntentsRequired):
-            await asyncio.wait_for(refused.start("emulated-token"), 10)
-        await refused.close()
+    with pytest.raises(discord.PrivilegedIntentsRequired):
+        async with emu.run_bot(EmuTestBot()):
+            pass
 
 
 async def test_invalid_session_reidentifies(emu: EmulatedDiscord, world: World, bot):
