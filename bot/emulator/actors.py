@@ -386,6 +386,38 @@ class ActorsMixin:
             out.append(item)
         return out
 
+    def _check_command_available(
+        self: EmulatedDiscord,
+        cmd: dict[str, Any],
+        guild: st.GuildState | None,
+        channel: st.ChannelState,
+    ) -> None:
+        """Discord's client hides commands the user may not run; refuse them the same way."""
+        uid = self._current_user_id
+        contexts = cmd.get("contexts")
+        if guild is None:
+            if (
+                cmd.get("guild_id")
+                or cmd.get("dm_permission") is False
+                or (contexts is not None and 1 not in contexts)
+            ):
+                raise EmulatorUsageError(f"command /{cmd['name']} is not available in DMs")
+            return
+        if contexts is not None and 0 not in contexts:
+            raise EmulatorUsageError(f"command /{cmd['name']} is not available in guilds")
+        perms = guild.channel_permissions(uid, channel)
+        if not perms & st.VIEW_CHANNEL:
+            raise EmulatorUsageError(f"the user cannot see #{channel.name}")
+        if not perms & st.USE_APPLICATION_COMMANDS:
+            raise EmulatorUsageError(f"the user may not use commands in #{channel.name}")
+        required = cmd.get("default_member_permissions")
+        if required is not None and perms != st.ALL_PERMISSIONS:
+            needed = int(required)
+            if needed == 0 or perms & needed != needed:
+                raise EmulatorUsageError(
+                    f"command /{cmd['name']} is reserved to members with permissions {needed}"
+                )
+
     def _command_data(
         self: EmulatedDiscord,
         guild: st.GuildState | None,
@@ -403,6 +435,7 @@ class ActorsMixin:
         elif subcommand is not None:
             path += list(subcommand)
         cmd = self.find_command(name, guild.id if guild else None)
+        self._check_command_available(cmd, guild, channel)
         values = dict(options or {})
         values.update(attachments or {})
         resolved: dict[str, dict[str, Any]] = {}

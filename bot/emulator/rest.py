@@ -430,7 +430,12 @@ class RestMixin:
             "id": existing["id"] if existing else str(self.next_id()),
             "application_id": str(self.application_id),
             "version": str(self.next_id()),
-            "default_member_permissions": data.get("default_member_permissions"),
+            # Discord answers with a string bitfield whatever the client sent.
+            "default_member_permissions": (
+                None
+                if data.get("default_member_permissions") is None
+                else str(int(data["default_member_permissions"]))
+            ),
             "type": ctype,
             "name": name,
             "name_localizations": data.get("name_localizations"),

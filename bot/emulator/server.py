@@ -39,6 +39,7 @@ from bot.emulator.rest import ApiError, RestMixin
 from bot.emulator.state import (
     DEFAULT_BOT_PERMISSIONS,
     DM,
+    VIEW_CHANNEL,
     ChannelState,
     GuildState,
     MemberState,
@@ -417,7 +418,7 @@ class EmulatedDiscord(RestMixin, GatewayMixin, ActorsMixin):
             if user_id not in guild.members:
                 continue
             for ch in guild.channels.values():
-                if ch.deleted:
+                if ch.deleted or not guild.channel_permissions(user_id, ch) & VIEW_CHANNEL:
                     continue
                 found.extend(ch.messages.values())
         dm = self._dm_by_user.get(user_id)

@@ -194,6 +194,11 @@ class EmuTestBot(commands.Bot):
         async def panneau(interaction: discord.Interaction) -> None:
             await interaction.response.send_message("Que faire ?", view=PanelView())
 
+        @tree.command(description="Réglages du serveur")
+        @app_commands.default_permissions(manage_guild=True)
+        async def reglages(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("Réglages", ephemeral=True)
+
         @tree.command(description="Assigner des membres")
         async def assigner(interaction: discord.Interaction) -> None:
             await interaction.response.send_message("Qui ?", view=AssignView(), ephemeral=True)

@@ -84,6 +84,19 @@ async def test_slash_validation_like_discord_client(emu: EmulatedDiscord, world:
     assert res.content == "genre=permanence"
 
 
+async def test_default_member_permissions_hide_commands(emu: EmulatedDiscord, world: World, bot):
+    assert emu.find_command("reglages")["default_member_permissions"] == str(1 << 5)
+    with pytest.raises(EmulatorUsageError, match="reserved"):
+        await emu.slash(world.guild.id, world.alice.id, "reglages")
+    res = await emu.slash(world.guild.id, emu.owner.id, "reglages")
+    assert res.content == "Réglages"
+    hidden = world.guild.add_channel(
+        "bureau", overwrites=[{"id": world.guild.id, "type": 0, "deny": 1 << 10}]
+    )
+    with pytest.raises(EmulatorUsageError, match="cannot see"):
+        await emu.slash(world.guild.id, world.alice.id, "ping", channel_id=hidden.id)
+
+
 async def test_ephemeral_is_not_in_channel(emu: EmulatedDiscord, world: World, bot):
     before = len(emu.messages(world.general.id))
     res = await emu.slash(world.guild.id, world.alice.id, "secret")
