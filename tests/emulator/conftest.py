@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -285,6 +286,20 @@ def build_world(emu: EmulatedDiscord) -> World:
     alice = guild.add_member("Alice", roles=[referent])
     bob = guild.add_member("Bob")
     return World(guild, alice, bob, general, annonces, referent, super_role)
+
+
+@pytest.fixture(autouse=True)
+def no_client_errors(caplog: pytest.LogCaptureFixture):
+    """Fail a test when discord.py or the emulator logged an error (a payload it choked on,
+    an exception in an event handler, a handler crash in the emulator)."""
+    caplog.set_level(logging.WARNING)
+    yield
+    bad = [
+        r
+        for r in caplog.get_records("call") + caplog.get_records("setup")
+        if r.levelno >= logging.ERROR and r.name.startswith(("discord", "bot.emulator", "aiohttp"))
+    ]
+    assert not bad, "errors logged: " + "; ".join(f"{r.name}: {r.getMessage()}" for r in bad)
 
 
 @pytest.fixture
