@@ -317,20 +317,6 @@ def world(emu: EmulatedDiscord) -> World:
     return build_world(emu)
 
 
-async def start_bot(emu: EmulatedDiscord, bot: commands.Bot) -> asyncio.Task[None]:
-    task = asyncio.create_task(bot.start("emulated-token"))
-    await asyncio.wait_for(bot.wait_until_ready(), 10)
-    return task
-
-
-async def stop_bot(bot: commands.Bot, task: asyncio.Task[None]) -> None:
-    await bot.close()
-    try:
-        await asyncio.wait_for(task, 5)
-    except (asyncio.CancelledError, TimeoutError):
-        task.cancel()
-
-
 @pytest.fixture
 async def bot(emu: EmulatedDiscord, world: World) -> AsyncIterator[EmuTestBot]:
     async with emu.run_bot(EmuTestBot()) as test_bot:

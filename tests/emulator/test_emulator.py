@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 
+import aiohttp
 import discord
 import pytest
 
 from bot.emulator import EmulatedDiscord, EmulatorUsageError
 from bot.emulator.gateway import HEARTBEAT_ACK, HELLO
-from tests.emulator.conftest import EmuTestBot, World, start_bot, stop_bot
+from tests.emulator.conftest import EmuTestBot, World
 
 
 async def test_login_ready_and_guild_create(emu: EmulatedDiscord, world: World, bot: EmuTestBot):
@@ -423,21 +424,28 @@ async def test_dm_and_closed_dms(emu: EmulatedDiscord, world: World, bot):
 async def test_interaction_not_answered(emu: EmulatedDiscord, world: World):
     """A bot that never answers: the result says so, like Discord's client would."""
     emu.interaction_deadline = 0.2
-    with emu.patch_discord():
-        silent = EmuTestBot()
-        silent.answer_errors = False
+    silent = EmuTestBot()
+    silent.answer_errors = False
 
-        async def swallow(interaction: discord.Interaction) -> None:
-            return None
+    async def swallow(interaction: discord.Interaction) -> None:
+        return None
 
-        silent.tree.interaction_check = swallow  # type: ignore[method-assign]
-        task = await start_bot(emu, silent)
-        try:
-            res = await emu.slash(world.guild.id, world.alice.id, "ping")
-            assert not res.ok and res.callback_type is None
-            assert "did not respond" in res.error
-        finally:
-            await stop_bot(silent, task)
+    silent.tree.interaction_check = swallow  # type: ignore[method-assign]
+    async with emu.run_bot(silent):
+        res = await emu.slash(world.guild.id, world.alice.id, "ping")
+    assert not res.ok and res.callback_type is None
+    assert "did not respond" in res.error
+    # Answering after the deadline is refused like Discord does (10062 Unknown interaction).
+    record = emu.records()[-1]
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{emu.api_base}/interactions/{record.id}/{record.token}/callback",
+            json={"type": 4, "data": {"content": "trop tard"}},
+        ) as resp,
+    ):
+        assert resp.status == 404
+        assert (await resp.json())["code"] == 10062
 
 
 async def test_patch_restores_discord_defaults(emu: EmulatedDiscord):
