@@ -879,6 +879,7 @@ class ActorsMixin:
         payload = member.to_payload()
         payload["guild_id"] = str(guild.id)
         await self.dispatch("GUILD_MEMBER_ADD", payload)
+        await self.sync()
         return member
 
     async def member_leave(self: EmulatedDiscord, guild_id: int, user_id: int) -> None:
@@ -888,6 +889,7 @@ class ActorsMixin:
         await self.dispatch(
             "GUILD_MEMBER_REMOVE", {"guild_id": str(guild.id), "user": member.user.to_payload()}
         )
+        await self.sync()
 
     async def update_member(
         self: EmulatedDiscord,
@@ -905,6 +907,7 @@ class ActorsMixin:
         if nick is not ...:
             member.nick = nick  # type: ignore[assignment]
         await self._member_updated(guild, member)
+        await self.sync()
         return member
 
     async def create_role(
@@ -916,12 +919,14 @@ class ActorsMixin:
         await self.dispatch(
             "GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role.to_payload()}
         )
+        await self.sync()
         return role
 
     async def delete_role(self: EmulatedDiscord, guild_id: int, role: Any) -> None:
         """An admin deletes a role: removed from members + GUILD_ROLE_DELETE."""
         guild = self.guilds[guild_id]
         await self._drop_role(guild, guild.role(role))
+        await self.sync()
 
     async def create_channel(
         self: EmulatedDiscord, guild_id: int, name: str, type: int = st.GUILD_TEXT, **kwargs: Any
@@ -930,6 +935,7 @@ class ActorsMixin:
         guild = self.guilds[guild_id]
         ch = guild.add_channel(name, type, **kwargs)
         await self.dispatch("CHANNEL_CREATE", ch.to_payload())
+        await self.sync()
         return ch
 
     async def guild_join(self: EmulatedDiscord, guild: st.GuildState) -> None:
@@ -939,6 +945,40 @@ class ActorsMixin:
         session = self._session
         with_members = session is not None and session.has_intent(GUILD_MEMBERS)
         await self.dispatch("GUILD_CREATE", guild.gateway_create_payload(with_members=with_members))
+        await self.sync()
+
+    async def create_thread(
+        self: EmulatedDiscord,
+        parent: Any,
+        name: str,
+        owner_id: int,
+        *,
+        guild_id: int | None = None,
+        type: int = st.PUBLIC_THREAD,
+        content: str | None = None,
+        applied_tags: Iterable[int] = (),
+    ) -> st.ChannelState:
+        """A member opens a thread (or a forum post with ``content``): THREAD_CREATE, then the
+        starter message (same id as the thread for forum posts) as MESSAGE_CREATE."""
+        if isinstance(parent, st.ChannelState):
+            parent_ch = parent
+        elif guild_id is not None:
+            parent_ch = self.guilds[guild_id].channel(parent)
+        else:
+            parent_ch = self._channels[int(parent)]
+        guild = parent_ch.guild
+        assert guild is not None
+        thread = guild.add_thread(parent_ch, name, type, owner=owner_id, applied_tags=applied_tags)
+        await self.dispatch("THREAD_CREATE", {**thread.to_payload(), "newly_created": True})
+        if content is not None:
+            msg = self.build_message(thread, self._users[owner_id], {"content": content})
+            if parent_ch.type == st.GUILD_FORUM:
+                msg["id"] = str(thread.id)
+                msg["position"] = 0
+            self.store_message(msg)
+            await self.dispatch("MESSAGE_CREATE", self._gateway_message(msg))
+        await self.sync()
+        return thread
 
     async def delete_channel(
         self: EmulatedDiscord, channel: Any, guild_id: int | None = None
@@ -951,6 +991,7 @@ class ActorsMixin:
         else:
             ch = self._channels[int(channel)]
         await self._drop_channel(ch)
+        await self.sync()
 
     async def user_message(
         self: EmulatedDiscord,
@@ -968,6 +1009,7 @@ class ActorsMixin:
             a.pop("ephemeral", None)
         self.store_message(msg)
         await self.dispatch("MESSAGE_CREATE", self._gateway_message(msg))
+        await self.sync()
         return msg
 
     async def user_dm(self: EmulatedDiscord, user_id: int, content: str) -> dict[str, Any]:

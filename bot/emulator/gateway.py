@@ -78,6 +78,8 @@ class GatewayConnection:
             self._zstd = zstandard.ZstdCompressor().compressobj()
         self.sent: list[dict[str, Any]] = []
         self.received: list[dict[str, Any]] = []
+        # (sequence, future): resolved when a client heartbeat acknowledges that sequence.
+        self.barriers: list[tuple[int, asyncio.Future[None]]] = []
 
     async def send(self, payload: dict[str, Any]) -> None:
         data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
@@ -197,6 +199,11 @@ class GatewayMixin:
         op = payload.get("op")
         d = payload.get("d")
         if op == HEARTBEAT:
+            acked = d if isinstance(d, int) else -1
+            for target, fut in list(conn.barriers):
+                if acked >= target and not fut.done():
+                    fut.set_result(None)
+            conn.barriers = [(t, f) for t, f in conn.barriers if not f.done()]
             await conn.send({"op": HEARTBEAT_ACK, "d": None, "s": None, "t": None})
         elif op == IDENTIFY:
             await self._identify(conn, d or {})
@@ -405,6 +412,27 @@ class GatewayMixin:
             raise RuntimeError("the bot is not connected to the emulated gateway")
         self._resumed_event.clear()
         await session.connection.send({"op": RECONNECT, "d": None, "s": None, "t": None})
+
+    async def sync(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Barrier: return once the client has parsed every event dispatched so far.
+
+        Sends op 1 HEARTBEAT (Discord may request one at any time); discord.py answers
+        with a heartbeat carrying the last sequence it processed. Gateway events are parsed
+        in order, so the bot's cache is up to date afterwards (its event handlers are
+        scheduled tasks and may still be running). No-op while the bot is disconnected.
+        """
+        session = self._session
+        if session is None or session.connection is None:
+            return
+        conn = session.connection
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        conn.barriers.append((session.seq, fut))
+        try:
+            await conn.send({"op": HEARTBEAT, "d": None, "s": None, "t": None})
+            await asyncio.wait_for(fut, timeout)
+        except ConnectionResetError:
+            return
+        await asyncio.sleep(0)
 
     async def wait_ready(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Wait until a session identified and got its GUILD_CREATEs."""

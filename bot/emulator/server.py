@@ -400,6 +400,8 @@ class EmulatedDiscord(RestMixin, GatewayMixin, ActorsMixin):
             ch = self._channels[cid]
             ch.messages[mid] = message
             ch.last_message_id = mid
+            if ch.is_thread:
+                ch.total_message_sent += 1
             self._message_index[mid] = (cid, None)
             if record is not None:
                 record.channel_message_ids.append(mid)
@@ -417,7 +419,7 @@ class EmulatedDiscord(RestMixin, GatewayMixin, ActorsMixin):
                 continue
             if user_id not in guild.members:
                 continue
-            for ch in guild.channels.values():
+            for ch in [*guild.channels.values(), *guild.threads.values()]:
                 if ch.deleted or not guild.channel_permissions(user_id, ch) & VIEW_CHANNEL:
                     continue
                 found.extend(ch.messages.values())

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 
 import discord
 import pytest
 
-from bot.emulator import EmulatedDiscord
+from bot.emulator import EmulatedDiscord, EmulatorUsageError
 from bot.emulator.state import GUILD_VOICE, MANAGE_ROLES
 from tests.emulator.conftest import EmuTestBot, World
 
@@ -134,9 +133,55 @@ async def test_double_ack_and_expired_token(emu: EmulatedDiscord, world: World, 
 async def test_guild_join_after_connect(emu: EmulatedDiscord, world: World, bot: EmuTestBot):
     other = emu.add_guild("Autre réseau")
     other.add_channel("accueil")
-    await emu.guild_join(other)
-    for _ in range(100):
-        if bot.get_guild(other.id) is not None:
-            break
-        await asyncio.sleep(0.02)
+    await emu.guild_join(other)  # returns once the bot parsed GUILD_CREATE (emu.sync())
     assert bot.get_guild(other.id).name == "Autre réseau"
+
+
+async def test_threads_and_forum_posts(emu: EmulatedDiscord, world: World, bot: EmuTestBot):
+    guild = bot.get_guild(world.guild.id)
+    general = guild.get_channel(world.general.id)
+    starter = await general.send("Sujet du jour")
+    thread = await starter.create_thread(name="Discussion")
+    assert thread.id == starter.id and thread.parent_id == general.id
+    assert emu.get_message(starter.id)["thread"]["id"] == str(thread.id)
+    await thread.send("dans le fil")
+    assert [m["content"] for m in emu.messages(thread.id)] == ["dans le fil"]
+    res = await emu.slash(world.guild.id, world.alice.id, "ping", channel_id=thread.id)
+    assert res.content == "pong" and emu.last_message(thread.id)["content"] == "pong"
+
+    private = await general.create_thread(name="Suivi Bob", type=discord.ChannelType.private_thread)
+    await private.add_user(guild.get_member(world.bob.id))
+    assert world.guild.threads[private.id].member_ids == {emu.bot_user.id, world.bob.id}
+    with pytest.raises(EmulatorUsageError, match="cannot see"):
+        await emu.slash(world.guild.id, world.alice.id, "ping", channel_id=private.id)
+
+    archived = await thread.edit(archived=True, locked=True)
+    assert archived.archived and archived.locked
+    with pytest.raises(discord.HTTPException) as exc:
+        await thread.send("fermé")
+    assert exc.value.code == 50083
+
+    forum_state = await emu.create_channel(
+        world.guild.id, "documents", type=15, available_tags=["Charte", "Compte rendu"]
+    )
+    forum = guild.get_channel(forum_state.id)
+    assert isinstance(forum, discord.ForumChannel)
+    tag = forum.get_tag(int(forum_state.available_tags[0]["id"]))
+    post = await forum.create_thread(
+        name="Charte 2025", content="Version validée", applied_tags=[tag]
+    )
+    assert post.thread.id == post.message.id
+    assert world.guild.threads[post.thread.id].applied_tags == [tag.id]
+    assert emu.messages(post.thread.id)[0]["content"] == "Version validée"
+
+    question = await emu.create_thread(
+        forum_state, "Question horaires", world.alice.id, content="Quels horaires ?"
+    )
+    assert guild.get_thread(question.id).owner_id == world.alice.id
+    await guild.get_thread(question.id).send("Réponse du bot")
+    assert [m["content"] for m in emu.messages(question.id)] == [
+        "Quels horaires ?",
+        "Réponse du bot",
+    ]
+    active = await guild.active_threads()
+    assert {t.id for t in active} == {private.id, post.thread.id, question.id}
