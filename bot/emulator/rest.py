@@ -1371,6 +1371,24 @@ class RestMixin:
         with_counts = req.query.get("with_counts", "").lower() in ("true", "1")
         return 200, guild.to_payload(with_counts=with_counts)
 
+    @route("PATCH", "/guilds/{guild_id}")
+    async def r_edit_guild(self: EmulatedDiscord, req: RestRequest) -> tuple[int, Any]:
+        guild = self._guild(req.id("guild_id"))
+        self._require(guild, st.MANAGE_GUILD)
+        body = req.body
+        if body.get("name"):
+            guild.name = body["name"]
+        if "system_channel_id" in body:
+            sid = body["system_channel_id"]
+            if sid is not None and int(sid) not in guild.channels:
+                raise form_error("system_channel_id", "BASE_TYPE_CHOICES", "Unknown channel")
+            guild.system_channel_id = int(sid) if sid is not None else None
+        if body.get("preferred_locale"):
+            guild.locale = body["preferred_locale"]
+        payload = guild.to_payload()
+        await self.dispatch("GUILD_UPDATE", payload)
+        return 200, payload
+
     @route("GET", "/guilds/{guild_id}/channels")
     async def r_guild_channels(self: EmulatedDiscord, req: RestRequest) -> tuple[int, Any]:
         guild = self._guild(req.id("guild_id"))
@@ -1484,6 +1502,15 @@ class RestMixin:
                     raise missing_permissions()
                 self._require_above(guild, guild.top_role_position(m.id))
             m.nick = body["nick"] or None
+        if "communication_disabled_until" in body:
+            self._require(guild, st.MODERATE_MEMBERS)
+            if m.id == guild.owner_id or guild.base_permissions(m.id) & st.ADMINISTRATOR:
+                raise missing_permissions()
+            self._require_above(guild, guild.top_role_position(m.id))
+            until = body["communication_disabled_until"]
+            if until is not None:
+                _parse_time(until, "communication_disabled_until")
+            m.communication_disabled_until = until
         await self._member_updated(guild, m)
         return 200, m.to_payload()
 

@@ -41,6 +41,7 @@ MANAGE_ROLES = 1 << 28
 MANAGE_WEBHOOKS = 1 << 29
 USE_APPLICATION_COMMANDS = 1 << 31
 MANAGE_EVENTS = 1 << 33
+MODERATE_MEMBERS = 1 << 40
 MANAGE_THREADS = 1 << 34
 CREATE_PUBLIC_THREADS = 1 << 35
 CREATE_PRIVATE_THREADS = 1 << 36
@@ -318,6 +319,7 @@ class MemberState:
     roles: list[int] = field(default_factory=list)
     nick: str | None = None
     joined_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    communication_disabled_until: str | None = None
 
     @property
     def id(self) -> int:
@@ -331,7 +333,7 @@ class MemberState:
         payload: dict[str, Any] = {
             "avatar": None,
             "banner": None,
-            "communication_disabled_until": None,
+            "communication_disabled_until": self.communication_disabled_until,
             "deaf": False,
             "mute": False,
             "flags": 0,

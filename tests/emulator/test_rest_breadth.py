@@ -185,3 +185,17 @@ async def test_threads_and_forum_posts(emu: EmulatedDiscord, world: World, bot: 
     ]
     active = await guild.active_threads()
     assert {t.id for t in active} == {private.id, post.thread.id, question.id}
+
+
+async def test_guild_edit_and_timeout(emu: EmulatedDiscord, world: World, bot: EmuTestBot):
+    guild = bot.get_guild(world.guild.id)
+    with pytest.raises(discord.Forbidden):
+        await guild.edit(name="Renommé")  # the bot lacks MANAGE_GUILD by default
+    world.guild.bot_role.permissions |= 1 << 5 | 1 << 40
+    edited = await guild.edit(name="Renommé")
+    assert edited.name == "Renommé" == world.guild.name
+    bob = guild.get_member(world.bob.id)
+    await bob.timeout(dt.timedelta(minutes=10))
+    assert world.guild.members[bob.id].communication_disabled_until is not None
+    await emu.sync()
+    assert guild.get_member(bob.id).is_timed_out()
