@@ -78,7 +78,7 @@ def _filter_sql(filters: SearchFilters, params: dict[str, object]) -> str:
 # library's size (bm25 / ts_rank per match). Beyond this many matches, only the most recent
 # ones are ranked, plus the most recent ones whose title, tags or description match: the
 # best answers are almost always among those, and a search stays fast at 50,000 documents.
-RANK_WINDOW = 1000
+RANK_WINDOW = 500
 
 
 @dataclass(frozen=True)
@@ -90,6 +90,7 @@ class _RankedQuery:
     title_from_sql: str  # FROM ... for the title/tags/description condition
     title_match_sql: str
     id_sql: str  # the document id column of the index table
+    id_filter_sql: str  # the same, as written in an IN (...) filter
     order: list[tuple[str, int]]  # (SQL expression, +1 ascending / -1 descending)
 
 
@@ -141,7 +142,11 @@ async def _bounded_ranking(
     older = [int(i) for i in title_ids if int(i) < int(boundary)]
     if older:
         listed = ", ".join(str(i) for i in older)
-        candidates += await ranked(f" AND {query.id_sql} IN ({listed})", wanted, 0)
+        # The range lets the engine skip older matches; the list does the rest.
+        params["oldest"] = min(older)
+        candidates += await ranked(
+            f" AND {query.id_sql} >= :oldest AND {query.id_filter_sql} IN ({listed})", wanted, 0
+        )
 
     def key(row: tuple) -> tuple:  # type: ignore[type-arg]
         return (*(direction * row[n + 1] for n, (_, direction) in enumerate(query.order)), -row[0])
@@ -205,7 +210,9 @@ class SqliteFtsIndex:
             "tq": "{title tags description} : (" + expression + ")",
             "guild_id": guild_id,
         }
-        join = "document_fts f JOIN documents d ON d.id = f.rowid"
+        # CROSS JOIN keeps the FTS table as the outer loop: SQLite would otherwise walk every
+        # document of the guild and run the full-text match once per row.
+        join = "document_fts f CROSS JOIN documents d ON d.id = f.rowid"
         weights = ", ".join(str(w) for w in self.WEIGHTS)
         query = _RankedQuery(
             from_sql=join,
@@ -213,6 +220,8 @@ class SqliteFtsIndex:
             title_from_sql=join,
             title_match_sql="document_fts MATCH :tq",
             id_sql="f.rowid",
+            # Unary + : FTS5 would otherwise run one full-text lookup per listed id.
+            id_filter_sql="+f.rowid",
             order=[(f"bm25(document_fts, {weights})", 1)],
         )
         return await _bounded_ranking(
@@ -301,6 +310,7 @@ class PostgresIndex:
                 f"s.vector @@ to_tsquery('{self.CONFIG}', :tq) AND s.guild_id = :guild_id"
             ),
             id_sql="s.document_id",
+            id_filter_sql="s.document_id",
             order=order,
         )
         return await _bounded_ranking(
