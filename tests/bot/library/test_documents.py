@@ -93,13 +93,6 @@ async def test_relevance_on_a_french_corpus(
     assert not failures, "\n".join(failures)
 
 
-async def test_typos_are_corrected_and_reported(service: DocumentService) -> None:
-    await add_corpus(service)
-    page = await service.search(GUILD, "retraitte")
-    assert page.strategy == "corrected"
-    assert page.corrected_query == "retraite"
-
-
 HOSTILE_QUERIES = [
     '"',
     'caf"',
@@ -139,32 +132,6 @@ async def test_query_syntax_never_breaks_the_engine(service: DocumentService) ->
             assert page.hits, query
     async with service.db.session() as s:
         assert await s.scalar(select(func.count()).select_from(Document)) == len(DOCUMENTS)
-
-
-async def test_operator_words_are_searched_as_words(service: DocumentService) -> None:
-    await service.add(
-        guild_id=GUILD,
-        title="Near and far : la distance en visio",
-        link_url="https://example.org/near",
-    )
-    page = await service.search(GUILD, "NEAR")
-    assert [h.document.title for h in page.hits] == ["Near and far : la distance en visio"]
-
-
-async def test_a_query_of_stop_words_or_symbols_is_refused_clearly(
-    service: DocumentService,
-) -> None:
-    for query in ["", "   ", "le la les", '***"""']:
-        with pytest.raises(LibraryError) as err:
-            await service.search(GUILD, query)
-        assert err.value.key == "library.error.empty_query"
-
-
-async def test_snippet_highlights_the_matching_words(service: DocumentService) -> None:
-    await add_corpus(service)
-    page = await service.search(GUILD, "hameçonnage")
-    highlighted = [seg.text for seg in page.hits[0].snippet if seg.highlighted]
-    assert highlighted == ["hameçonnage"]
 
 
 async def test_filters_by_tag_category_and_structure(service: DocumentService) -> None:
@@ -353,102 +320,6 @@ async def test_soft_delete_and_restore(service: DocumentService) -> None:
     assert (await service.search(GUILD, "passeport")).hits[0].document.id == target.id
 
 
-async def test_referent_of_the_owning_structure_may_delete(service: DocumentService) -> None:
-    async with service.db.transaction() as s:
-        structure = Structure(
-            guild_id=GUILD,
-            external_id="mdh-beutre",
-            nom="Maison des Habitants de Beutre",
-            commune="Mérignac",
-            code_postal="33700",
-            adresse="rue",
-            date_maj=date(2026, 1, 1),
-        )
-        s.add(structure)
-    document = await service.add(
-        guild_id=GUILD,
-        title="Planning MDH",
-        link_url="https://ex.org/p",
-        owner_id=OWNER,
-        structure_id=structure.id,
-    )
-    await service.soft_delete(
-        GUILD, document.id, Actor(REFERENT, structure_ids=frozenset({structure.id}))
-    )
-    assert (await service.fetch(GUILD, document.id, include_deleted=True)).deleted_by == REFERENT
-
-
-async def test_documents_of_another_guild_are_invisible(service: DocumentService) -> None:
-    other = await service.add(
-        guild_id=OTHER_GUILD, title="Secret d'un autre réseau", link_url="https://ex.org/s"
-    )
-    with pytest.raises(LibraryError):
-        await service.fetch(GUILD, other.id)
-    with pytest.raises(LibraryError):
-        await service.soft_delete(GUILD, other.id, Actor(COORDINATOR, is_coordinator=True))
-
-
-async def test_tags_are_counted_and_suggested(service: DocumentService) -> None:
-    await add_corpus(service)
-    counts = dict(await service.tag_counts(GUILD))
-    assert counts["accès aux droits"] == 3
-    assert counts["caf"] == 2
-    assert (await service.suggest_tags(GUILD, "acces"))[0] == "accès aux droits"
-    assert "santé" in await service.suggest_tags(GUILD, "SAN")
-
-
-async def test_share_links_serve_the_file_until_they_expire(service: DocumentService) -> None:
-    data = generate.make_pdf("Annuaire", ["Permanences du mardi."])
-    document = await service.add(
-        guild_id=GUILD, title="Annuaire", data=data, filename="annuaire.pdf"
-    )
-    link = await service.create_share_link(GUILD, document.id, created_by=MEMBER)
-    assert len(link.token) >= 40
-    version, served = await service.resolve_share_link(link.token)
-    assert served == data and version.filename == "annuaire.pdf"
-    with pytest.raises(LibraryError):
-        await service.resolve_share_link("devine")
-    service.now.value += timedelta(days=8)  # type: ignore[attr-defined]
-    with pytest.raises(LibraryError):
-        await service.resolve_share_link(link.token)
-
-
-async def test_share_link_dies_with_its_document(service: DocumentService) -> None:
-    document = await service.add(guild_id=GUILD, title="Fiche", data=b"texte", filename="f.txt")
-    link = await service.create_share_link(GUILD, document.id, created_by=MEMBER)
-    await service.soft_delete(GUILD, document.id, Actor(COORDINATOR, is_coordinator=True))
-    with pytest.raises(LibraryError):
-        await service.resolve_share_link(link.token)
-
-
-async def test_other_capabilities_file_into_the_same_search(service: DocumentService) -> None:
-    minutes = await service.add(
-        guild_id=GUILD,
-        title="COPIL du 3 avril — compte rendu",
-        data=generate.make_docx("COPIL", ["Décision : ouverture d'une permanence à Capeyron."]),
-        filename="copil.docx",
-        category="compte-rendu",
-        origin=DocumentOrigin.MINUTES,
-    )
-    hits = (await service.search(GUILD, "Capeyron")).hits
-    assert [h.document.id for h in hits] == [minutes.id]
-
-
-async def test_hard_delete_cleans_the_index(service: DocumentService) -> None:
-    document = await service.add(guild_id=GUILD, title="Temporaire", link_url="https://ex.org")
-    async with service.db.transaction() as s:
-        await s.delete(await s.get(Document, document.id))
-    async with service.db.session() as s:
-        assert await s.scalar(text("SELECT count(*) FROM document_fts")) == 0
-
-
-async def test_saved_searches_replay(service: DocumentService) -> None:
-    search_id = await service.save_search(GUILD, MEMBER, "caf", SearchFilters(tag_key="caf"))
-    assert await service.load_search(GUILD, search_id) == ("caf", SearchFilters(tag_key="caf"))
-    with pytest.raises(LibraryError):
-        await service.load_search(OTHER_GUILD, search_id)
-
-
 async def test_bounded_ranking_keeps_old_title_matches_first(
     service: DocumentService, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -516,3 +387,112 @@ async def test_runtime_contract_session_join_hooks_and_get(service: DocumentServ
     assert fetched.versions[0].text.startswith("Texte fourni")
     assert await service.get(OTHER_GUILD, letter.id) is None
     assert await service.get(GUILD, 999_999) is None
+
+
+async def test_typos_snippets_and_tags(service: DocumentService) -> None:
+    await add_corpus(service)
+    page = await service.search(GUILD, "retraitte")
+    assert page.strategy == "corrected"
+    assert page.corrected_query == "retraite"
+    page = await service.search(GUILD, "hameçonnage")
+    assert [seg.text for seg in page.hits[0].snippet if seg.highlighted] == ["hameçonnage"]
+    counts = dict(await service.tag_counts(GUILD))
+    assert counts["accès aux droits"] == 3
+    assert counts["caf"] == 2
+    assert (await service.suggest_tags(GUILD, "acces"))[0] == "accès aux droits"
+    assert "santé" in await service.suggest_tags(GUILD, "SAN")
+
+
+async def test_operator_words_and_empty_queries(service: DocumentService) -> None:
+    for query in ["", "   ", "le la les", '***"""']:
+        with pytest.raises(LibraryError) as err:
+            await service.search(GUILD, query)
+        assert err.value.key == "library.error.empty_query"
+    await service.add(
+        guild_id=GUILD,
+        title="Near and far : la distance en visio",
+        link_url="https://example.org/near",
+    )
+    page = await service.search(GUILD, "NEAR")
+    assert [h.document.title for h in page.hits] == ["Near and far : la distance en visio"]
+
+
+async def test_structure_referents_and_other_guilds(service: DocumentService) -> None:
+    async with service.db.transaction() as s:
+        structure = Structure(
+            guild_id=GUILD,
+            external_id="mdh-beutre",
+            nom="Maison des Habitants de Beutre",
+            commune="Mérignac",
+            code_postal="33700",
+            adresse="rue",
+            date_maj=date(2026, 1, 1),
+        )
+        s.add(structure)
+    document = await service.add(
+        guild_id=GUILD,
+        title="Planning MDH",
+        link_url="https://ex.org/p",
+        owner_id=OWNER,
+        structure_id=structure.id,
+    )
+    await service.soft_delete(
+        GUILD, document.id, Actor(REFERENT, structure_ids=frozenset({structure.id}))
+    )
+    assert (await service.fetch(GUILD, document.id, include_deleted=True)).deleted_by == REFERENT
+
+    other = await service.add(
+        guild_id=OTHER_GUILD, title="Secret d'un autre réseau", link_url="https://ex.org/s"
+    )
+    with pytest.raises(LibraryError):
+        await service.fetch(GUILD, other.id)
+    with pytest.raises(LibraryError):
+        await service.soft_delete(GUILD, other.id, Actor(COORDINATOR, is_coordinator=True))
+
+
+async def test_share_links(service: DocumentService) -> None:
+    doomed = await service.add(guild_id=GUILD, title="Fiche", data=b"texte", filename="f.txt")
+    doomed_link = await service.create_share_link(GUILD, doomed.id, created_by=MEMBER)
+    await service.soft_delete(GUILD, doomed.id, Actor(COORDINATOR, is_coordinator=True))
+    with pytest.raises(LibraryError):
+        await service.resolve_share_link(doomed_link.token)
+
+    data = generate.make_pdf("Annuaire", ["Permanences du mardi."])
+    document = await service.add(
+        guild_id=GUILD, title="Annuaire", data=data, filename="annuaire.pdf"
+    )
+    link = await service.create_share_link(GUILD, document.id, created_by=MEMBER)
+    assert len(link.token) >= 40
+    version, served = await service.resolve_share_link(link.token)
+    assert served == data and version.filename == "annuaire.pdf"
+    with pytest.raises(LibraryError):
+        await service.resolve_share_link("devine")
+    service.now.value += timedelta(days=8)  # type: ignore[attr-defined]
+    with pytest.raises(LibraryError):
+        await service.resolve_share_link(link.token)
+
+
+async def test_one_search_for_every_capability_and_index_housekeeping(
+    service: DocumentService,
+) -> None:
+    minutes = await service.add(
+        guild_id=GUILD,
+        title="COPIL du 3 avril — compte rendu",
+        data=generate.make_docx("COPIL", ["Décision : ouverture d'une permanence à Capeyron."]),
+        filename="copil.docx",
+        category="compte-rendu",
+        origin=DocumentOrigin.MINUTES,
+    )
+    assert [h.document.id for h in (await service.search(GUILD, "Capeyron")).hits] == [minutes.id]
+
+    # A hard delete (never done by the bot, but possible by hand) leaves no index entry.
+    temporary = await service.add(guild_id=GUILD, title="Temporaire", link_url="https://ex.org")
+    async with service.db.transaction() as s:
+        await s.delete(await s.get(Document, temporary.id))
+    async with service.db.session() as s:
+        assert await s.scalar(text("SELECT count(*) FROM document_fts")) == 1
+
+    search_id = await service.save_search(GUILD, MEMBER, "caf", SearchFilters(tag_key="caf"))
+    assert await service.load_search(GUILD, search_id) == ("caf", SearchFilters(tag_key="caf"))
+    with pytest.raises(LibraryError):
+        await service.load_search(OTHER_GUILD, search_id)
