@@ -296,11 +296,13 @@ async def run_engine(
 
 
 async def postgres_url() -> str | None:
+    """A fresh database on the test server (tests/conftest.py), or None if none answers."""
     try:
         from tests.conftest import _probe_postgres, create_pg_database
     except ImportError:
         return None
-    if _probe_postgres():
+    # The probe runs its own event loop: keep it off this one.
+    if await asyncio.to_thread(_probe_postgres):
         return None
     return await create_pg_database()
 
@@ -320,7 +322,7 @@ async def main() -> None:
             if engine == "sqlite":
                 url = f"sqlite+aiosqlite:///{tmp / 'bench.db'}"
             else:
-                pg = await asyncio.to_thread(lambda: asyncio.run(postgres_url()))
+                pg = await postgres_url()
                 if pg is None:
                     print("\n== postgresql: not reachable, skipped")
                     continue

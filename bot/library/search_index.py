@@ -78,7 +78,7 @@ def _filter_sql(filters: SearchFilters, params: dict[str, object]) -> str:
 # library's size (bm25 / ts_rank per match). Beyond this many matches, only the most recent
 # ones are ranked, plus the most recent ones whose title, tags or description match: the
 # best answers are almost always among those, and a search stays fast at 50,000 documents.
-RANK_WINDOW = 500
+RANK_WINDOW = 300
 
 
 @dataclass(frozen=True)

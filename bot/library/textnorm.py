@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from functools import lru_cache
 
 _LIGATURES = str.maketrans({"œ": "oe", "Œ": "oe", "æ": "ae", "Æ": "ae", "ß": "ss", "’": "'"})
@@ -137,10 +137,3 @@ def unique(items: Iterable[str]) -> list[str]:
             seen.add(item)
             out.append(item)
     return out
-
-
-def word_spans(text: str) -> Iterator[tuple[int, int, str]]:
-    """(start, end, stem) of every word of the ORIGINAL text, for highlighting."""
-    for match in _TOKEN.finditer(text):
-        folded = fold(match.group())
-        yield match.start(), match.end(), stem(folded)
