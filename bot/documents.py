@@ -19,7 +19,7 @@ from typing import Any
 
 from rapidfuzz import fuzz, process
 from rapidfuzz.distance import Levenshtein
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.library.errors import LibraryError
@@ -45,6 +45,8 @@ from db.models.library import DocumentShareLink, DocumentTag, LibrarySearch
 VersionHook = Callable[[AsyncSession, Document, DocumentVersion, bytes | None], Awaitable[None]]
 
 SHARE_LINK_TTL = timedelta(days=7)
+SEARCH_RETENTION = timedelta(days=30)
+SEARCH_CLEANUP_EVERY = 100
 EXTRACTION_TIMEOUT_SECONDS = 30.0
 FUZZY_MIN_SCORE = 75
 
@@ -580,6 +582,13 @@ class DocumentService:
             )
             s.add(row)
             await s.flush()
+            if row.id % SEARCH_CLEANUP_EVERY == 0:
+                # Page buttons older than this answer "search expired"; keeps the table small.
+                await s.execute(
+                    delete(LibrarySearch).where(
+                        LibrarySearch.created_at < self.now() - SEARCH_RETENTION
+                    )
+                )
             return row.id
 
     async def load_search(self, guild_id: int, search_id: int) -> tuple[str, SearchFilters]:

@@ -92,6 +92,7 @@ class _RankedQuery:
     id_sql: str  # the document id column of the index table
     id_filter_sql: str  # the same, as written in an IN (...) filter
     order: list[tuple[str, int]]  # (SQL expression, +1 ascending / -1 descending)
+    window: int  # how many recent matches are ranked
 
 
 async def _bounded_ranking(
@@ -106,7 +107,7 @@ async def _bounded_ranking(
     boundary = await session.scalar(
         text(
             f"SELECT {query.id_sql} FROM {query.from_sql} WHERE {where} "
-            f"ORDER BY {query.id_sql} DESC LIMIT 1 OFFSET {RANK_WINDOW - 1}"
+            f"ORDER BY {query.id_sql} DESC LIMIT 1 OFFSET {query.window - 1}"
         ),
         params,
     )
@@ -135,7 +136,7 @@ async def _bounded_ranking(
         text(
             f"SELECT {query.id_sql} FROM {query.title_from_sql} WHERE {query.title_match_sql} "
             f"AND d.guild_id = :guild_id AND {filter_sql} "
-            f"ORDER BY {query.id_sql} DESC LIMIT {RANK_WINDOW}"
+            f"ORDER BY {query.id_sql} DESC LIMIT {query.window}"
         ),
         params,
     )
@@ -223,16 +224,16 @@ class SqliteFtsIndex:
             # Unary + : FTS5 would otherwise run one full-text lookup per listed id.
             id_filter_sql="+f.rowid",
             order=[(f"bm25(document_fts, {weights})", 1)],
+            window=RANK_WINDOW,
         )
         return await _bounded_ranking(
             session, query, _filter_sql(filters, params), params, limit, offset
         )
 
 
-def tsquery_text(words: list[str], mode: Mode, checked: bool = False) -> str:
-    """A to_tsquery() argument built only from letters and digits and our own operators
-    (``checked``: the words were validated by the caller and carry a weight suffix)."""
-    safe = [w for w in dict.fromkeys(words) if w and (checked or w.isalnum())]
+def tsquery_text(words: list[str], mode: Mode) -> str:
+    """A to_tsquery() argument built only from letters and digits and our own operators."""
+    safe = [w for w in dict.fromkeys(words) if w and w.isalnum()]
     return (" | " if mode == "any" else " & ").join(safe)
 
 
@@ -248,13 +249,15 @@ class PostgresIndex:
         # on a server where the extension could not be created.
         await session.execute(
             text(
-                "INSERT INTO document_fts (document_id, guild_id, vector) VALUES (:id, :g, "
+                "INSERT INTO document_fts (document_id, guild_id, vector, title_vector) "
+                "VALUES (:id, :g, "
                 f"setweight(to_tsvector('{self.CONFIG}', :title), 'A') || "
                 f"setweight(to_tsvector('{self.CONFIG}', :tags), 'B') || "
                 f"setweight(to_tsvector('{self.CONFIG}', :description), 'C') || "
-                f"setweight(to_tsvector('{self.CONFIG}', :body), 'D')) "
+                f"setweight(to_tsvector('{self.CONFIG}', :body), 'D'), "
+                f"to_tsvector('{self.CONFIG}', :title || ' ' || :tags || ' ' || :description)) "
                 "ON CONFLICT (document_id) DO UPDATE SET vector = EXCLUDED.vector, "
-                "guild_id = EXCLUDED.guild_id"
+                "title_vector = EXCLUDED.title_vector, guild_id = EXCLUDED.guild_id"
             ),
             {
                 "id": document_id,
@@ -286,8 +289,6 @@ class PostgresIndex:
             return []
         params: dict[str, object] = {
             "q": query,
-            # Only lexemes of the title (A), tags (B) and description (C).
-            "tq": tsquery_text([f"{w}:ABC" for w in words if w.isalnum()], mode, checked=True),
             "guild_id": guild_id,
         }
         order = [("ts_rank(s.vector, q, 1)", -1)]
@@ -305,13 +306,18 @@ class PostgresIndex:
                 "JOIN documents d ON d.id = s.document_id"
             ),
             match_sql="s.vector @@ q AND s.guild_id = :guild_id",
-            title_from_sql="document_fts s JOIN documents d ON d.id = s.document_id",
-            title_match_sql=(
-                f"s.vector @@ to_tsquery('{self.CONFIG}', :tq) AND s.guild_id = :guild_id"
+            # A small vector of its own: a weight-restricted query on `vector` would make
+            # PostgreSQL re-read every large body vector to check weights.
+            title_match_sql="s.title_vector @@ q AND s.guild_id = :guild_id",
+            title_from_sql=(
+                f"document_fts s CROSS JOIN to_tsquery('{self.CONFIG}', :q) AS q "
+                "JOIN documents d ON d.id = s.document_id"
             ),
             id_sql="s.document_id",
             id_filter_sql="s.document_id",
             order=order,
+            # ts_rank reads each (large, compressed) body vector: a smaller window.
+            window=max(2, RANK_WINDOW // 2),
         )
         return await _bounded_ranking(
             session, ranked, _filter_sql(filters, params), params, limit, offset

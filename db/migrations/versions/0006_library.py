@@ -11,7 +11,8 @@ The full-text index is engine-specific, so it is plain SQL here and not in the O
   cogs/library/textnorm.py; FTS5's porter is English-only). ``unicode61 remove_diacritics 2``
   folds whatever accents remain. A trigger drops the row when a document row is deleted.
 * PostgreSQL: table ``document_fts`` with a weighted ``tsvector`` (title A, tags B,
-  description C, body D) and a GIN index, built with the text search configuration
+  description C, body D) and a small ``title_vector`` (title, tags, description), each with
+  a GIN index, built with the text search configuration
   ``aiguillage_fr``: a copy of ``french`` that goes through ``unaccent`` first when the
   extension can be created, else plain ``french`` (the indexer folds accents itself too, so
   search stays accent-insensitive either way).
@@ -52,11 +53,13 @@ def _create_postgres_index() -> None:
         CREATE TABLE document_fts (
             document_id BIGINT PRIMARY KEY REFERENCES documents(id) ON DELETE CASCADE,
             guild_id BIGINT NOT NULL,
-            vector TSVECTOR NOT NULL
+            vector TSVECTOR NOT NULL,
+            title_vector TSVECTOR NOT NULL
         )
         """
     )
     op.execute("CREATE INDEX ix_document_fts_vector ON document_fts USING GIN (vector)")
+    op.execute("CREATE INDEX ix_document_fts_title_vector ON document_fts USING GIN (title_vector)")
     op.execute("CREATE INDEX ix_document_fts_guild ON document_fts (guild_id)")
 
 

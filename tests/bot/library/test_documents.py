@@ -70,11 +70,11 @@ async def add_corpus(service: DocumentService, guild_id: int = GUILD) -> dict[st
     return ids
 
 
-@pytest.mark.parametrize("window", [1000, 10], ids=["all-ranked", "bounded-ranking"])
+@pytest.mark.parametrize("window", [1000, 20], ids=["all-ranked", "bounded-ranking"])
 async def test_relevance_on_a_french_corpus(
     service: DocumentService, window: int, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    # With a window of 10, common words goes through the bounded ranking (most recent
+    # With a window of 20 (10 on PostgreSQL), common words goes through the bounded ranking (most recent
     # matches + title/tag matches): the expected documents must still come first.
     monkeypatch.setattr(search_index, "RANK_WINDOW", window)
     await add_corpus(service)
@@ -496,3 +496,18 @@ async def test_one_search_for_every_capability_and_index_housekeeping(
     assert await service.load_search(GUILD, search_id) == ("caf", SearchFilters(tag_key="caf"))
     with pytest.raises(LibraryError):
         await service.load_search(OTHER_GUILD, search_id)
+
+
+async def test_old_saved_searches_are_cleaned_up(
+    service: DocumentService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import bot.documents
+
+    monkeypatch.setattr(bot.documents, "SEARCH_CLEANUP_EVERY", 1)
+    old = await service.save_search(GUILD, MEMBER, "caf", SearchFilters())
+    service.now.value += timedelta(days=31)  # type: ignore[attr-defined]
+    recent = await service.save_search(GUILD, MEMBER, "retraite", SearchFilters())
+    with pytest.raises(LibraryError) as err:
+        await service.load_search(GUILD, old)
+    assert err.value.key == "library.error.search_expired"
+    assert (await service.load_search(GUILD, recent))[0] == "retraite"
