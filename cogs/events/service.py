@@ -72,7 +72,9 @@ class Scheduling(Protocol):
         created_by: int | None = None,
     ) -> Any: ...
 
-    async def cancel(self, session: AsyncSession, guild_id: int, *, dedupe_key: str) -> Any: ...
+    async def cancel(
+        self, session: AsyncSession, guild_id: int, *, dedupe_prefix: str | None = None
+    ) -> Any: ...
 
 
 @dataclass
@@ -183,7 +185,7 @@ async def schedule_reminders(
     offsets = parse_offsets(event.reminder_offsets)
     keys = []
     for reminder in plan_reminders(event.starts_at, offsets, now):
-        key = reminder_dedupe_key(event.id, reminder.label, event.starts_at)
+        key = reminder_dedupe_key(event.id, reminder.label, event.sequence)
         await scheduler.schedule(
             session,
             guild_id=event.guild_id,
@@ -203,18 +205,15 @@ async def schedule_reminders(
     return keys
 
 
+def reminder_prefix(event_id: int) -> str:
+    return f"event:{event_id}:reminder:"
+
+
 async def cancel_reminders(
-    session: AsyncSession,
-    scheduler: Scheduling,
-    event: NetworkEvent,
-    starts_at: datetime,
-    labels: Sequence[str],
+    session: AsyncSession, scheduler: Scheduling, event: NetworkEvent
 ) -> None:
-    """Cancel the reminders planned for ``starts_at`` (the start before an edit)."""
-    for label in labels:
-        await scheduler.cancel(
-            session, event.guild_id, dedupe_key=reminder_dedupe_key(event.id, label, starts_at)
-        )
+    """Cancel every pending reminder of the event (before re-planning or on cancel)."""
+    await scheduler.cancel(session, event.guild_id, dedupe_prefix=reminder_prefix(event.id))
 
 
 @dataclass
@@ -278,7 +277,7 @@ async def update_event(
         return EventChanges([], moved=False)
     replan = "starts_at" in changed or "reminder_offsets" in changed
     if scheduler is not None and replan:
-        await cancel_reminders(session, scheduler, event, event.starts_at, event.reminder_offsets)
+        await cancel_reminders(session, scheduler, event)
     event.title = draft.title
     event.starts_at = draft.starts_at
     event.ends_at = draft.ends_at
@@ -306,7 +305,7 @@ async def cancel_event(
 ) -> None:
     ensure_open(event, now)
     if scheduler is not None:
-        await cancel_reminders(session, scheduler, event, event.starts_at, event.reminder_offsets)
+        await cancel_reminders(session, scheduler, event)
     event.status = EventStatus.CANCELLED
     event.cancelled_at = now
     event.cancelled_by = by

@@ -137,10 +137,11 @@ def plan_reminders(
     return planned
 
 
-def reminder_dedupe_key(event_id: int, label: str, starts_at: datetime) -> str:
-    """One delivery per event, offset and start instant: moving the event gives new keys,
-    re-planning an unchanged one reuses the existing rows (idempotent)."""
-    return f"event:{event_id}:reminder:{label}:{int(starts_at.timestamp())}"
+def reminder_dedupe_key(event_id: int, label: str, plan: int) -> str:
+    """One delivery per event, plan and offset. ``plan`` is the event's SEQUENCE: each edit
+    that re-plans gets fresh keys (even when moving back to an earlier date, whose old
+    deliveries stay cancelled), while re-planning an unchanged event reuses its rows."""
+    return f"event:{event_id}:reminder:s{plan}:{label}"
 
 
 class SendDecision(StrEnum):

@@ -64,6 +64,10 @@ class RecordingScheduler:
             dedupe_key, {"kind": kind, "due_at": due_at, "payload": payload, "grace": grace}
         )
 
-    async def cancel(self, session: AsyncSession, guild_id: int, *, dedupe_key: str) -> None:
-        if self.pending.pop(dedupe_key, None) is not None:
-            self.cancelled.append(dedupe_key)
+    async def cancel(
+        self, session: AsyncSession, guild_id: int, *, dedupe_prefix: str | None = None
+    ) -> None:
+        assert dedupe_prefix
+        for key in [k for k in self.pending if k.startswith(dedupe_prefix)]:
+            del self.pending[key]
+            self.cancelled.append(key)

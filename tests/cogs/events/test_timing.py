@@ -120,10 +120,12 @@ def test_offsets_on_the_same_instant_make_one_reminder() -> None:
     assert len(planned) == 1
 
 
-def test_dedupe_key_changes_when_the_event_moves() -> None:
-    a = reminder_dedupe_key(3, "J-7", paris(2027, 4, 1, 14, 0))
-    assert a == reminder_dedupe_key(3, "J-7", paris(2027, 4, 1, 14, 0))
-    assert a != reminder_dedupe_key(3, "J-7", paris(2027, 4, 2, 14, 0))
+def test_dedupe_key_is_per_plan_and_shares_the_event_prefix() -> None:
+    key = reminder_dedupe_key(3, "J-7", 0)
+    assert key == reminder_dedupe_key(3, "J-7", 0)
+    assert key != reminder_dedupe_key(3, "J-7", 1)
+    assert key.startswith("event:3:reminder:")
+    assert not key.startswith("event:33:")
 
 
 def _decide(now: datetime, **overrides: object) -> SendDecision:
