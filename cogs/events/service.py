@@ -44,6 +44,7 @@ from db.models.structures import Referent, Structure
 
 REMINDER_KIND = "events.reminder"
 CADENCE_KIND = "events.cadence"
+DM_KIND = "events.dm"
 TITLE_MAX = 100  # Discord scheduled-event names are limited to 100 characters
 AGENDA_MAX = 1000  # Discord scheduled-event descriptions are limited to 1000 characters
 LOCATION_MAX = 100  # Discord external-event locations are limited to 100 characters
@@ -499,7 +500,8 @@ class ReminderWork:
     decision: SendDecision
     event: NetworkEvent | None
     summary: QuorumSummary | None = None
-    dm_user_ids: list[int] = field(default_factory=list)
+    # Referents to remind by DM, each with the names of their structures still silent.
+    dm_targets: list[tuple[int, list[str]]] = field(default_factory=list)
     label: str = ""
 
 
@@ -529,12 +531,51 @@ async def prepare_reminder(
     if decision not in (SendDecision.SEND, SendDecision.SEND_LATE):
         return work
     work.summary = await summary_of(session, event, quorum_percent)
-    work.dm_user_ids = rsvp_logic.referents_to_remind(
-        await referent_links(session, guild_id),
-        work.summary,
-        await opted_out_users(session, guild_id),
+    links = await referent_links(session, guild_id)
+    users = rsvp_logic.referents_to_remind(
+        links, work.summary, await opted_out_users(session, guild_id)
     )
+    silent = {s.id: s.name for s in work.summary.unanswered}
+    work.dm_targets = [
+        (user_id, [silent[sid] for uid, sid in links if uid == user_id and sid in silent])
+        for user_id in users
+    ]
     return work
+
+
+async def schedule_dms(
+    session: AsyncSession,
+    scheduler: Scheduling,
+    event: NetworkEvent,
+    *,
+    targets: Sequence[tuple[int, dict[str, Any]]],
+    template: str,
+    key: str,
+    now: datetime,
+    grace: timedelta = timedelta(days=2),
+) -> int:
+    """One DM delivery per person (exactly once each, retried on its own); ``key`` names
+    the occasion and must start with the event's prefix so cancelling the event stops them."""
+    for user_id, params in targets:
+        await scheduler.schedule(
+            session,
+            guild_id=event.guild_id,
+            kind=DM_KIND,
+            due_at=now,
+            payload={
+                "event_id": event.id,
+                "user_id": user_id,
+                "template": template,
+                "params": params,
+            },
+            dedupe_key=f"{key}:dm:{user_id}",
+            grace=grace,
+        )
+    return len(targets)
+
+
+def event_prefix(event_id: int) -> str:
+    return f"event:{event_id}:"
 
 
 # --- minutes --------------------------------------------------------------------------------

@@ -206,6 +206,7 @@ def cadence_check(
     copil_starts: Iterable[datetime],
     now: datetime,
     *,
+    since: datetime | None = None,
     horizon_months: int = DEFAULT_CADENCE_MONTHS,
     lead_days: int = DEFAULT_CADENCE_LEAD_DAYS,
     repeat_days: int = DEFAULT_CADENCE_REPEAT_DAYS,
@@ -213,7 +214,8 @@ def cadence_check(
     """Should coordinators be reminded to plan the next COPIL?
 
     ``copil_starts`` are the starts of the guild's COPILs that are not cancelled. The next
-    COPIL is due ``horizon_months`` after the last one; coordinators are reminded from
+    COPIL is due ``horizon_months`` after the last one (or after ``since``, when the network
+    started using the bot, if it never had one); coordinators are reminded from
     ``lead_days`` before that deadline, then every ``repeat_days`` while nothing is
     planned (the dedupe key changes each period, so the reminder is sent once per period).
     """
@@ -223,13 +225,11 @@ def cadence_check(
     future = [s for s in starts if s > now]
     last = past[-1] if past else None
     upcoming = future[0] if future else None
-    if last is None:
-        if upcoming is not None:
-            return CadenceStatus(False, None, upcoming, None)
-        period = int(now.timestamp()) // (repeat_days * 86400)
-        return CadenceStatus(True, None, None, None, dedupe_key=f"events:cadence:never:{period}")
-    deadline = add_months(last, horizon_months)
-    stamp = int(last.timestamp())
+    anchor = last or since
+    if anchor is None:
+        return CadenceStatus(False, None, upcoming, None)
+    deadline = add_months(anchor, horizon_months)
+    stamp = f"{int(last.timestamp())}" if last else "never"
     if upcoming is not None and upcoming <= deadline:
         return CadenceStatus(False, last, upcoming, deadline)
     window_start = deadline - timedelta(days=lead_days)

@@ -214,7 +214,7 @@ async def test_answers_quorum_and_reminder_targets(database: Database) -> None:
             session, GUILD, payload, now=due, due_at=due, quorum_percent=50
         )
         assert work.decision is SendDecision.SEND
-        assert work.dm_user_ids == [30]  # CCAS and the library answered
+        assert work.dm_targets == [(30, ["Maison des Habitants"])]  # others answered
         late = await service.prepare_reminder(
             session,
             GUILD,
@@ -223,7 +223,7 @@ async def test_answers_quorum_and_reminder_targets(database: Database) -> None:
             due_at=due,
             quorum_percent=50,
         )
-        assert late.decision is SendDecision.SKIP_STALE and late.dm_user_ids == []
+        assert late.decision is SendDecision.SKIP_STALE and late.dm_targets == []
 
 
 async def test_dm_opt_out_toggles(database: Database) -> None:

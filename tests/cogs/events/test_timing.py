@@ -190,9 +190,16 @@ def test_cadence_planned_after_the_deadline_is_said_once() -> None:
     assert status.dedupe_key == cadence_check([last, late], now=paris(2027, 9, 1, 9, 0)).dedupe_key
 
 
-def test_cadence_without_any_copil() -> None:
-    assert cadence_check([], now=paris(2027, 1, 5, 9, 0)).reminder_due
-    upcoming = cadence_check([paris(2027, 2, 1, 14, 0)], now=paris(2027, 1, 5, 9, 0))
+def test_cadence_without_any_copil_counts_from_when_the_network_started() -> None:
+    since = paris(2027, 1, 5, 9, 0)
+    assert not cadence_check([], now=paris(2027, 2, 1, 9, 0), since=since).reminder_due
+    status = cadence_check([], now=paris(2027, 6, 1, 9, 0), since=since)
+    assert status.reminder_due and status.last is None
+    assert status.deadline == paris(2027, 7, 5, 9, 0)
+    assert "never" in (status.dedupe_key or "")
+    # Nothing known at all: nothing to say.
+    assert not cadence_check([], now=paris(2027, 6, 1, 9, 0)).reminder_due
+    upcoming = cadence_check([paris(2027, 7, 1, 14, 0)], now=paris(2027, 6, 1, 9, 0), since=since)
     assert not upcoming.reminder_due
 
 
