@@ -1,12 +1,18 @@
-"""Test data for the events capability: structures, referents, a scheduler double."""
+"""Test data for the events capability: structures, referents, the real scheduler."""
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.clock import Clock
+from bot.scheduler import DeliveryScheduler
+from cogs.events import service
+from db.engine import Database
+from db.models.core import ScheduledDelivery
 from db.models.structures import Referent, Structure
 
 GUILD = 900_000_000_000_000_001
@@ -40,34 +46,21 @@ async def add_structure(
     return structure
 
 
-class RecordingScheduler:
-    """Stands in for bot.scheduler in data-layer tests: same idempotence by dedupe key."""
+def real_scheduler(database: Database, now: datetime) -> DeliveryScheduler:
+    """The runtime's scheduler (not started): schedule/cancel write real delivery rows."""
+    scheduler = DeliveryScheduler(database, Clock(now))
 
-    def __init__(self) -> None:
-        self.pending: dict[str, dict[str, Any]] = {}
-        self.cancelled: list[str] = []
+    async def never_called(bot: Any, delivery: Any) -> None:
+        raise AssertionError("deliveries are not dispatched in data-layer tests")
 
-    async def schedule(
-        self,
-        session: AsyncSession,
-        *,
-        guild_id: int,
-        kind: str,
-        due_at: datetime,
-        payload: dict[str, Any],
-        dedupe_key: str | None = None,
-        grace: timedelta | None = None,
-        created_by: int | None = None,
-    ) -> None:
-        assert dedupe_key is not None
-        self.pending.setdefault(
-            dedupe_key, {"kind": kind, "due_at": due_at, "payload": payload, "grace": grace}
-        )
+    for kind in (service.REMINDER_KIND, service.DM_KIND, service.CADENCE_KIND):
+        scheduler.register_handler(kind, never_called)
+    return scheduler
 
-    async def cancel(
-        self, session: AsyncSession, guild_id: int, *, dedupe_prefix: str | None = None
-    ) -> None:
-        assert dedupe_prefix
-        for key in [k for k in self.pending if k.startswith(dedupe_prefix)]:
-            del self.pending[key]
-            self.cancelled.append(key)
+
+async def delivery_rows(database: Database, kind: str | None = None) -> list[ScheduledDelivery]:
+    async with database.session() as session:
+        query = select(ScheduledDelivery).order_by(ScheduledDelivery.due_at, ScheduledDelivery.id)
+        if kind:
+            query = query.where(ScheduledDelivery.kind == kind)
+        return list((await session.execute(query)).scalars())

@@ -6,8 +6,9 @@ from cogs.events import service
 from cogs.events.service import EventDraft, EventError
 from cogs.events.timing import SendDecision, paris_to_utc
 from db.engine import Database
+from db.models.core import DeliveryStatus
 from db.models.events import EventKind, RsvpResponse
-from tests.cogs.events.helpers import GUILD, RecordingScheduler, add_structure
+from tests.cogs.events.helpers import GUILD, add_structure, delivery_rows, real_scheduler
 
 NOW = datetime(2027, 3, 1, 9, 0, tzinfo=UTC)
 START = paris_to_utc(datetime(2027, 4, 1, 14, 0))
@@ -27,17 +28,25 @@ def draft(**overrides: object) -> EventDraft:
 
 
 async def test_create_event_schedules_default_reminders(database: Database) -> None:
-    scheduler = RecordingScheduler()
+    scheduler = real_scheduler(database, NOW)
     async with database.transaction() as session:
         event = await service.create_event(
             session, scheduler, guild_id=GUILD, draft=draft(), created_by=1, channel_id=5, now=NOW
         )
     assert event.reminder_offsets == ["J-14", "J-7", "J-1", "H-2"]
     assert event.uid.endswith("@aiguillage")
-    dues = sorted((v["due_at"], v["payload"]["label"]) for v in scheduler.pending.values())
+    rows = await delivery_rows(database)
+    dues = [(r.due_at, r.payload["label"]) for r in rows]
     assert dues[1] == (datetime(2027, 3, 25, 13, 0, tzinfo=UTC), "J-7")  # 14:00 CET
     assert dues[2] == (datetime(2027, 3, 31, 12, 0, tzinfo=UTC), "J-1")  # 14:00 CEST
-    assert all(v["kind"] == service.REMINDER_KIND for v in scheduler.pending.values())
+    assert all(r.kind == service.REMINDER_KIND for r in rows)
+    assert all(r.status == DeliveryStatus.PENDING for r in rows)
+    assert rows[1].grace_seconds == (dues[2][0] - dues[1][0]).total_seconds()
+    # Planning again (a planner re-running) reuses the same rows.
+    async with database.transaction() as session:
+        again = await service.get_event(session, GUILD, event.id)
+        await service.schedule_reminders(session, scheduler, again, NOW)
+    assert [r.id for r in await delivery_rows(database)] == [r.id for r in rows]
     async with database.session() as session:
         stored = await service.get_event(session, GUILD, event.id)
         assert stored.starts_at == START and stored.location == "Mairie de Mérignac"
@@ -61,7 +70,7 @@ async def test_create_event_schedules_default_reminders(database: Database) -> N
 async def test_bad_drafts_change_nothing(
     database: Database, overrides: dict[str, object], key: str
 ) -> None:
-    scheduler = RecordingScheduler()
+    scheduler = real_scheduler(database, NOW)
     with pytest.raises(EventError) as caught:
         async with database.transaction() as session:
             await service.create_event(
@@ -74,26 +83,28 @@ async def test_bad_drafts_change_nothing(
                 now=NOW,
             )
     assert caught.value.key == key
-    assert scheduler.pending == {}
+    assert await delivery_rows(database) == []
     async with database.session() as session:
         assert await service.list_events(session, GUILD, now=NOW, upcoming=True) == []
 
 
 async def test_moving_an_event_replans_reminders_and_bumps_sequence(database: Database) -> None:
-    scheduler = RecordingScheduler()
+    scheduler = real_scheduler(database, NOW)
     async with database.transaction() as session:
         event = await service.create_event(
             session, scheduler, guild_id=GUILD, draft=draft(), created_by=1, channel_id=5, now=NOW
         )
-    old_keys = set(scheduler.pending)
+    old_keys = {r.dedupe_key for r in await delivery_rows(database)}
     async with database.transaction() as session:
         event = await service.get_event(session, GUILD, event.id)
         changes = await service.update_event(
             session, scheduler, event, now=NOW, starts_at=START + timedelta(days=7)
         )
     assert changes.moved and changes.fields == ["starts_at", "ends_at"]
-    assert set(scheduler.cancelled) == old_keys
-    assert not (set(scheduler.pending) & old_keys) and len(scheduler.pending) == 4
+    rows = await delivery_rows(database)
+    assert {r.dedupe_key for r in rows if r.status == DeliveryStatus.CANCELLED} == old_keys
+    pending = [r for r in rows if r.status == DeliveryStatus.PENDING]
+    assert len(pending) == 4 and not ({r.dedupe_key for r in pending} & old_keys)
     async with database.transaction() as session:
         event = await service.get_event(session, GUILD, event.id)
         assert event.sequence == 1
@@ -108,11 +119,17 @@ async def test_moving_an_event_replans_reminders_and_bumps_sequence(database: Da
         )
         assert moved_place.fields == ["location"] and not moved_place.moved
         assert event.sequence == 2
-    assert len(scheduler.cancelled) == 4
+        # Moving back to the first date plans fresh reminders (the old rows stay cancelled).
+        await service.update_event(session, scheduler, event, now=NOW, starts_at=START)
+    rows = await delivery_rows(database)
+    assert sum(r.status == DeliveryStatus.CANCELLED for r in rows) == 8
+    pending = [r for r in rows if r.status == DeliveryStatus.PENDING]
+    assert [r.payload["label"] for r in pending] == ["J-14", "J-7", "J-1", "H-2"]
+    assert all(r.payload["planned_starts_at"] == START.isoformat() for r in pending)
 
 
 async def test_cancel_cancels_reminders_and_refuses_answers(database: Database) -> None:
-    scheduler = RecordingScheduler()
+    scheduler = real_scheduler(database, NOW)
     async with database.transaction() as session:
         event = await service.create_event(
             session, scheduler, guild_id=GUILD, draft=draft(), created_by=1, channel_id=5, now=NOW
@@ -120,7 +137,7 @@ async def test_cancel_cancels_reminders_and_refuses_answers(database: Database) 
         await service.cancel_event(
             session, scheduler, event, by=1, reason=" Salle indisponible ", now=NOW
         )
-    assert scheduler.pending == {}
+    assert {r.status for r in await delivery_rows(database)} == {DeliveryStatus.CANCELLED}
     async with database.transaction() as session:
         event = await service.get_event(session, GUILD, event.id)
         assert (
@@ -310,3 +327,30 @@ async def test_minutes_rules(database: Database) -> None:
             service.check_minutes_allowed(event, NOW)
         assert caught.value.key == "events.error_minutes_before"
         service.check_minutes_allowed(event, START + timedelta(hours=3))
+
+
+async def test_dms_are_one_delivery_per_person_and_stop_when_the_event_is_cancelled(
+    database: Database,
+) -> None:
+    scheduler = real_scheduler(database, NOW)
+    async with database.transaction() as session:
+        event = await service.create_event(
+            session, None, guild_id=GUILD, draft=draft(), created_by=1, channel_id=5, now=NOW
+        )
+        key = f"event:{event.id}:reminder:s0:J-7"
+        targets = [(7, {"structures": ["CCAS"]}), (8, {"structures": []})]
+        for _ in range(2):  # a retried handler schedules the same DMs again
+            await service.schedule_dms(
+                session, scheduler, event, targets=targets, template="reminder", key=key, now=NOW
+            )
+    rows = await delivery_rows(database, service.DM_KIND)
+    assert [(r.payload["user_id"], r.dedupe_key) for r in rows] == [
+        (7, f"{key}:dm:7"),
+        (8, f"{key}:dm:8"),
+    ]
+    async with database.transaction() as session:
+        event = await service.get_event(session, GUILD, event.id)
+        await service.cancel_event(session, scheduler, event, by=1, reason="", now=NOW)
+    assert {r.status for r in await delivery_rows(database, service.DM_KIND)} == {
+        DeliveryStatus.CANCELLED
+    }
