@@ -198,7 +198,7 @@ class EventsCog(commands.Cog):
         event.message_id = message.id
         return None
 
-    async def _sync_views(self, guild: discord.Guild, event_id: int) -> list[str]:
+    async def sync_views(self, guild: discord.Guild, event_id: int) -> list[str]:
         """Bring the Discord event and the announcement in line with the database."""
         async with self.bot.db.session() as session:
             event = await service.get_event(session, guild.id, event_id)
@@ -341,7 +341,7 @@ class EventsCog(commands.Cog):
                 details={"starts_at": event.starts_at.isoformat()},
                 session=session,
             )
-        warnings = await self._sync_views(guild, event.id)
+        warnings = await self.sync_views(guild, event.id)
         async with self.bot.db.session() as session:
             event = await service.get_event(session, guild.id, event.id)
             reminders = await self._pending_reminders(session, event)
@@ -571,7 +571,7 @@ class EventsCog(commands.Cog):
                 t("events.unchanged", locale), ephemeral=True, allowed_mentions=NO_MENTIONS
             )
             return
-        warnings = await self._sync_views(guild, event_id)
+        warnings = await self.sync_views(guild, event_id)
         fields = ", ".join(t(f"events.field_name_{name}", locale) for name in changes.fields)
         text = t("events.edited", locale, title=event.title, fields=fields)
         text += "".join(f"\n⚠️ {w}" for w in warnings)
@@ -724,7 +724,7 @@ class EventsCog(commands.Cog):
         except EventError as exc:
             raise _user_error(exc) from None
         await interaction.response.defer(ephemeral=True, thinking=True)
-        warnings = await self._sync_views(guild, event_id)
+        warnings = await self.sync_views(guild, event_id)
         text = t("events.cancelled_done", locale, title=event.title)
         text += "".join(f"\n⚠️ {w}" for w in warnings)
         await interaction.followup.send(text, ephemeral=True, allowed_mentions=NO_MENTIONS)

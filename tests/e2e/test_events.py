@@ -523,3 +523,27 @@ async def test_english_member_gets_english_answers(h: BotHarness) -> None:
         "Upcoming network events" in listing.text
         and "Thursday 1 April 2027 at 14:00" in listing.text
     )
+
+
+async def test_demo_network_has_an_upcoming_copil_with_answers(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    async with BotHarness(
+        tmp_path / "demo", clock=Clock(START), extensions=["cogs.core", "cogs.events"]
+    ) as demo:
+        await settle(demo)
+        listing = await demo.slash("membre", "evenement", subcommand="liste")
+        assert "COPIL « COPIL du semestre »" in listing.text
+        assert "Forum du numérique pour tous" in listing.text
+        assert len(demo.emu.guilds[demo.guild_id].scheduled_events) == 2
+        copil = next(
+            m
+            for m in demo.emu.messages(demo.channel("agenda-copil"))
+            if "COPIL du semestre" in m["embeds"][0]["title"]
+        )
+        shown = fields(copil)
+        assert "✅ Structures représentées (2)" in shown  # CCAS in person, MDH Beutre by delegate
+        history = await demo.slash("membre", "copil", subcommand="historique")
+        assert "COPIL du plan pour un numérique inclusif" in history.text
+        # Seeding twice (a second demo start) adds nothing.
+        await demo.seed_capability_demos()
+        async with demo.bot.db.session() as session:
+            assert len((await session.execute(select(NetworkEvent))).scalars().all()) == 3
