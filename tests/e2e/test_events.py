@@ -547,3 +547,73 @@ async def test_demo_network_has_an_upcoming_copil_with_answers(tmp_path) -> None
         await demo.seed_capability_demos()
         async with demo.bot.db.session() as session:
             assert len((await session.execute(select(NetworkEvent))).scalars().all()) == 3
+
+
+async def test_workshop_in_a_voice_channel_is_a_voice_discord_event(h: BotHarness) -> None:
+    voice = await h.emu.create_channel(h.guild_id, "Réunions en vocal", type=2)
+    await h.emu.wait_idle()
+    result = await h.slash(
+        "coordinateur",
+        "evenement",
+        subcommand="planifier",
+        options={
+            "type": "atelier",
+            "titre": "Atelier FranceConnect",
+            "date": "2027-04-06",
+            "heure": "9h30",
+            "duree": "1h30",
+            "salon_vocal": voice.id,
+        },
+    )
+    await settle(h)
+    assert "Atelier « Atelier FranceConnect » planifié le mardi 6 avril 2027 à 09:30" in result.text
+    (create,) = h.emu.calls.filter(method="POST", path=r"/scheduled-events$")
+    assert create.json["entity_type"] == 2 and int(create.json["channel_id"]) == voice.id
+    assert not create.json.get("entity_metadata")
+    assert datetime.fromisoformat(create.json["scheduled_end_time"]) - datetime.fromisoformat(
+        create.json["scheduled_start_time"]
+    ) == timedelta(minutes=90)
+    assert f"<#{voice.id}>" in announcement(h)["embeds"][0]["description"]
+
+
+async def test_discord_refusing_the_scheduled_event_keeps_the_event_and_repairs_later(
+    h: BotHarness,
+) -> None:
+    h.emu.inject("POST", r"/guilds/\d+/scheduled-events$", status=403, code=50013, times=1)
+    result = await plan_copil(h)
+    assert "planifié" in result.text and "Gérer les événements" in result.text
+    event = await stored_event(h)
+    assert event.discord_event_id is None and event.message_id is not None
+    assert not h.emu.guilds[h.guild_id].scheduled_events
+    # Any later edit re-syncs: the Discord event now gets created.
+    edited = await h.slash(
+        "coordinateur",
+        "copil",
+        subcommand="modifier",
+        options={"evenement": event.id, "heure": "14h30"},
+    )
+    await settle(h)
+    assert "modifié" in edited.text and "Gérer les événements" not in edited.text
+    (discord_event,) = h.emu.guilds[h.guild_id].scheduled_events.values()
+    assert datetime.fromisoformat(discord_event["scheduled_start_time"]) == COPIL_AT + timedelta(
+        minutes=30
+    )
+    assert (await stored_event(h)).discord_event_id == int(discord_event["id"])
+
+
+async def test_corrected_minutes_become_a_new_version(h: BotHarness) -> None:
+    await plan_copil(h)
+    event = await stored_event(h)
+    await advance_to(h, COPIL_AT + timedelta(days=1))
+    for content in (b"%PDF-1.4 v1", b"%PDF-1.4 v2 corrigee"):
+        result = await h.slash(
+            "coordinateur",
+            "copil",
+            subcommand="compte-rendu",
+            options={"evenement": event.id, "fichier": ("cr.pdf", content, "application/pdf")},
+        )
+        assert "classé" in result.text, result.text
+    async with h.bot.db.session() as session:
+        (document,) = (await session.execute(select(Document))).scalars().all()
+        assert [v.number for v in document.versions] == [1, 2]
+        assert await h.bot.documents.get_bytes(document.current) == b"%PDF-1.4 v2 corrigee"
