@@ -87,6 +87,7 @@ class EventsCog(commands.Cog):
         # One announcement refresh at a time per event, so concurrent clicks never leave
         # the embed showing an older state than the database.
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        self._feed_cache: dict[int, tuple[Any, bytes]] = {}
 
     # ---- settings ------------------------------------------------------------------------
     async def _int_setting(self, guild_id: int, key: str, default: int) -> int:
@@ -1391,6 +1392,13 @@ class EventsCog(commands.Cog):
                 raise web.HTTPNotFound()
             rows = await service.feed_events(session, guild_id, now=now)
             row = await session.get(Guild, guild_id)
+        name = t("events.feed_name", "fr", guild=(row.name if row and row.name else str(guild_id)))
+        # Calendar clients poll; building VEVENTs costs about a millisecond each, so the
+        # feed is rebuilt only when an event (or the guild's name) changed.
+        fingerprint = (name, tuple((e.id, e.sequence, e.updated_at, e.message_id) for e in rows))
+        cached = self._feed_cache.get(guild_id)
+        if cached is not None and cached[0] == fingerprint:
+            return self._ics_response(cached[1], "evenements.ics")
         entries = [
             service.calendar_entry(
                 event,
@@ -1401,8 +1409,8 @@ class EventsCog(commands.Cog):
             )
             for event in rows
         ]
-        name = t("events.feed_name", "fr", guild=(row.name if row and row.name else str(guild_id)))
         body = build_calendar(entries, name=name, now=now, method=None)
+        self._feed_cache[guild_id] = (fingerprint, body)
         return self._ics_response(body, "evenements.ics")
 
     async def web_event(self, request: web.Request) -> web.Response:

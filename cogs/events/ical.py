@@ -64,10 +64,10 @@ def paris_vtimezone() -> Timezone:
     return timezone
 
 
-def _vevent(entry: CalendarEntry, now: datetime) -> Event:
+def _vevent(entry: CalendarEntry, stamp: datetime) -> Event:
     event = Event()
     event.add("UID", entry.uid)
-    event.add("DTSTAMP", now.astimezone(UTC))
+    event.add("DTSTAMP", stamp.astimezone(UTC))
     event.add("DTSTART", entry.starts_at.astimezone(PARIS))
     event.add("DTEND", entry.ends_at.astimezone(PARIS))
     event.add("SUMMARY", entry.title)
@@ -111,7 +111,10 @@ def build_calendar(
     calendar.add("X-PUBLISHED-TTL", vDuration(REFRESH_INTERVAL))
     calendar.add_component(paris_vtimezone())
     for entry in entries:
-        calendar.add_component(_vevent(entry, now))
+        # RFC 5545 3.8.7.2: without METHOD (a subscribed feed) DTSTAMP is the last revision
+        # of the event, which also keeps the feed identical while nothing changes.
+        stamp = now if method or entry.updated_at is None else entry.updated_at
+        calendar.add_component(_vevent(entry, stamp))
     return calendar.to_ical()
 
 

@@ -479,6 +479,20 @@ async def test_ics_button_and_subscribed_feed(h: BotHarness) -> None:
             assert str(one["UID"]) == event.uid
     titles = sorted(str(v["SUMMARY"]) for v in Calendar.from_ical(body).walk("VEVENT"))
     assert titles == ["COPIL du 1 avril 2027", "Forum de l'emploi numérique"]
+    # Unchanged events give the same feed; an edit shows up at the next poll.
+    async with aiohttp.ClientSession() as http, http.get(url) as response:
+        assert await response.read() == body
+    await h.slash(
+        "coordinateur",
+        "evenement",
+        subcommand="modifier",
+        options={"evenement": event.id, "titre": "Forum de l'emploi et du numérique"},
+    )
+    async with aiohttp.ClientSession() as http, http.get(url) as response:
+        changed = Calendar.from_ical(await response.read())
+    edited = next(v for v in changed.walk("VEVENT") if str(v["UID"]) == event.uid)
+    assert str(edited["SUMMARY"]) == "Forum de l'emploi et du numérique"
+    assert int(edited["SEQUENCE"]) == 1
     renewed = await h.slash(
         "coordinateur", "evenement", subcommand="agenda", options={"renouveler": True}
     )

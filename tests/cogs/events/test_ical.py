@@ -112,3 +112,16 @@ def test_ics_filename() -> None:
         ics_filename("COPIL n°3 : bilan & charte", start) == "copil-n-3-bilan-charte-2027-04-01.ics"
     )
     assert ics_filename("!!!", start) == "evenement-2027-04-01.ics"
+
+
+def test_feed_dtstamp_is_the_last_revision_so_an_unchanged_feed_is_identical() -> None:
+    revised = datetime(2027, 1, 15, 10, 0, tzinfo=UTC)
+    entries = [entry(updated_at=revised)]
+    first = build_calendar(entries, name="R", now=NOW, method=None)
+    later = build_calendar(entries, name="R", now=NOW + timedelta(hours=5), method=None)
+    assert first == later
+    (vevent,) = parse(first).walk("VEVENT")
+    assert vevent.decoded("DTSTAMP") == revised
+    # A single download (METHOD:PUBLISH) is stamped when it is made.
+    (single,) = parse(build_calendar(entries, name="R", now=NOW)).walk("VEVENT")
+    assert single.decoded("DTSTAMP") == NOW
