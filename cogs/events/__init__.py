@@ -56,6 +56,7 @@ async def setup(bot: AiguillageBot) -> None:
     bot.scheduler.register_handler(service.REMINDER_KIND, cog.deliver_reminder)
     bot.scheduler.register_handler(service.DM_KIND, cog.deliver_dm)
     bot.scheduler.register_handler(service.CADENCE_KIND, cog.deliver_cadence)
+    bot.scheduler.register_handler(service.CLOSE_KIND, cog.deliver_close)
     bot.scheduler.add_periodic("events.cadence", cog.plan_cadence, hour=9, minute=0)
     bot.add_dynamic_items(*DYNAMIC_ITEMS)
     router = bot.web.app.router

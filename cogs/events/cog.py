@@ -1247,6 +1247,18 @@ class EventsCog(commands.Cog):
             "label": work.label,
         }
 
+    async def deliver_close(
+        self, bot: AiguillageBot, delivery: ScheduledDelivery
+    ) -> dict[str, Any]:
+        """At the start: the announcement drops its answer buttons (the .ics one stays)."""
+        async with bot.db.session() as session:
+            event = await session.get(NetworkEvent, int(delivery.payload["event_id"]))
+        planned = datetime.fromisoformat(delivery.payload["planned_starts_at"])
+        if event is None or event.cancelled or event.starts_at != planned:
+            return {"skipped": "cancelled or moved"}
+        await self._refresh_announcement(event.guild_id, event.id)
+        return {"closed": event.id}
+
     async def deliver_dm(self, bot: AiguillageBot, delivery: ScheduledDelivery) -> dict[str, Any]:
         payload = delivery.payload
         user_id = int(payload["user_id"])

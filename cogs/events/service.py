@@ -45,6 +45,7 @@ from db.models.structures import Referent, Structure
 REMINDER_KIND = "events.reminder"
 CADENCE_KIND = "events.cadence"
 DM_KIND = "events.dm"
+CLOSE_KIND = "events.close"
 TITLE_MAX = 100  # Discord scheduled-event names are limited to 100 characters
 AGENDA_MAX = 1000  # Discord scheduled-event descriptions are limited to 1000 characters
 LOCATION_MAX = 100  # Discord external-event locations are limited to 100 characters
@@ -203,6 +204,22 @@ async def schedule_reminders(
             created_by=event.created_by,
         )
         keys.append(key)
+    # At the start the announcement closes its answers (under the same prefix, so moving or
+    # cancelling the event cancels it with the reminders).
+    close_key = f"{reminder_prefix(event.id)}s{event.sequence}:close"
+    await scheduler.schedule(
+        session,
+        guild_id=event.guild_id,
+        kind=CLOSE_KIND,
+        due_at=event.starts_at,
+        payload={
+            "event_id": event.id,
+            "planned_starts_at": event.starts_at.astimezone(UTC).isoformat(),
+        },
+        dedupe_key=close_key,
+        grace=max(event.ends_at - event.starts_at, timedelta(hours=1)) + timedelta(days=7),
+    )
+    keys.append(close_key)
     return keys
 
 

@@ -406,6 +406,10 @@ async def test_minutes_are_filed_posted_and_notified_then_history(h: BotHarness)
         options={"evenement": event.id, "fichier": ("cr.pdf", b"%PDF-1.4 early")},
     )
     assert "après le début" in early.text
+    await advance_to(h, COPIL_AT + timedelta(minutes=1))
+    # The meeting has begun: answers are closed on the announcement, the .ics stays.
+    labels = [c["label"] for row in announcement(h)["components"] for c in row["components"]]
+    assert labels == ["Ajouter à mon agenda"]
     await advance_to(h, COPIL_AT + timedelta(hours=3))
     pdf = b"%PDF-1.4\n% compte rendu du COPIL\n"
     result = await h.slash(

@@ -53,7 +53,12 @@ def real_scheduler(database: Database, now: datetime) -> DeliveryScheduler:
     async def never_called(bot: Any, delivery: Any) -> None:
         raise AssertionError("deliveries are not dispatched in data-layer tests")
 
-    for kind in (service.REMINDER_KIND, service.DM_KIND, service.CADENCE_KIND):
+    for kind in (
+        service.REMINDER_KIND,
+        service.DM_KIND,
+        service.CADENCE_KIND,
+        service.CLOSE_KIND,
+    ):
         scheduler.register_handler(kind, never_called)
     return scheduler
 

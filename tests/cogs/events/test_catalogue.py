@@ -44,6 +44,7 @@ def test_every_key_used_in_code_exists() -> None:
         "cadence_months",
         "cadence_lead_days",
         "ics",
+        "close",
     }
     missing = sorted(k for k in used - not_messages if k not in FR["events"])
     assert missing == []

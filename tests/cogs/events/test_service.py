@@ -35,18 +35,23 @@ async def test_create_event_schedules_default_reminders(database: Database) -> N
         )
     assert event.reminder_offsets == ["J-14", "J-7", "J-1", "H-2"]
     assert event.uid.endswith("@aiguillage")
-    rows = await delivery_rows(database)
+    rows = await delivery_rows(database, service.REMINDER_KIND)
     dues = [(r.due_at, r.payload["label"]) for r in rows]
     assert dues[1] == (datetime(2027, 3, 25, 13, 0, tzinfo=UTC), "J-7")  # 14:00 CET
     assert dues[2] == (datetime(2027, 3, 31, 12, 0, tzinfo=UTC), "J-1")  # 14:00 CEST
     assert all(r.kind == service.REMINDER_KIND for r in rows)
     assert all(r.status == DeliveryStatus.PENDING for r in rows)
     assert rows[1].grace_seconds == (dues[2][0] - dues[1][0]).total_seconds()
+    (close,) = await delivery_rows(database, service.CLOSE_KIND)
+    assert close.due_at == START and close.dedupe_key.startswith(service.reminder_prefix(event.id))
     # Planning again (a planner re-running) reuses the same rows.
     async with database.transaction() as session:
         again = await service.get_event(session, GUILD, event.id)
         await service.schedule_reminders(session, scheduler, again, NOW)
-    assert [r.id for r in await delivery_rows(database)] == [r.id for r in rows]
+    assert [r.id for r in await delivery_rows(database, service.REMINDER_KIND)] == [
+        r.id for r in rows
+    ]
+    assert len(await delivery_rows(database)) == 5
     async with database.session() as session:
         stored = await service.get_event(session, GUILD, event.id)
         assert stored.starts_at == START and stored.location == "Mairie de Mérignac"
@@ -104,7 +109,7 @@ async def test_moving_an_event_replans_reminders_and_bumps_sequence(database: Da
     rows = await delivery_rows(database)
     assert {r.dedupe_key for r in rows if r.status == DeliveryStatus.CANCELLED} == old_keys
     pending = [r for r in rows if r.status == DeliveryStatus.PENDING]
-    assert len(pending) == 4 and not ({r.dedupe_key for r in pending} & old_keys)
+    assert len(pending) == 5 and not ({r.dedupe_key for r in pending} & old_keys)
     async with database.transaction() as session:
         event = await service.get_event(session, GUILD, event.id)
         assert event.sequence == 1
@@ -121,7 +126,7 @@ async def test_moving_an_event_replans_reminders_and_bumps_sequence(database: Da
         assert event.sequence == 2
         # Moving back to the first date plans fresh reminders (the old rows stay cancelled).
         await service.update_event(session, scheduler, event, now=NOW, starts_at=START)
-    rows = await delivery_rows(database)
+    rows = await delivery_rows(database, service.REMINDER_KIND)
     assert sum(r.status == DeliveryStatus.CANCELLED for r in rows) == 8
     pending = [r for r in rows if r.status == DeliveryStatus.PENDING]
     assert [r.payload["label"] for r in pending] == ["J-14", "J-7", "J-1", "H-2"]
