@@ -1212,10 +1212,10 @@ class EventsCog(commands.Cog):
             raise PermanentDeliveryError(
                 "events.delivery_channel_missing", channel_id=event.channel_id
             )
-        late = work.decision is SendDecision.SEND_LATE
+        late_since = delivery.due_at if work.decision is SendDecision.SEND_LATE else None
         try:
             message = await channel.send(
-                content=render.reminder_text(event, work.label, late),
+                content=render.reminder_text(event, work.label, late_since),
                 embed=render.announcement_embed(event, work.summary),
                 view=announcement_view(event.id, open_for_answers=True),
                 allowed_mentions=NO_MENTIONS,

@@ -241,7 +241,7 @@ async def test_reminders_fire_at_paris_time_across_the_dst_change_and_dm_silent_
     await advance_to(h, J7 + timedelta(seconds=1))
     (j7,) = reminders_posted(h)
     assert "jeudi 1 avril 2027 à 14:00" in j7["content"]
-    assert "avec retard" not in j7["content"]
+    assert "envoyé en retard" not in j7["content"]
     # Only the referent of a structure that has not answered gets a DM.
     assert h.emu.dm_messages(h.person("referent")) == []
     (dm,) = h.emu.dm_messages(h.person("referente-beutre"))
@@ -302,7 +302,7 @@ async def test_bot_down_across_reminders_sends_useful_late_and_skips_stale(h: Bo
     await settle(h)
     posts = reminders_posted(h)
     assert len(posts) == 1
-    assert "avec retard" in posts[0]["content"]
+    assert "Rappel prévu le mercredi 31 mars 2027 à 14:00, envoyé en retard" in posts[0]["content"]
     rows = {d.payload["label"]: d for d in await deliveries(h, "events.reminder")}
     assert rows["J-7"].status == DeliveryStatus.SKIPPED
     assert "overdue" in (rows["J-7"].last_error or "")
