@@ -155,9 +155,9 @@ class EventsCog(commands.Cog):
                 return None
             created = await guild.create_scheduled_event(**fields)
         except discord.NotFound:
-            # Deleted by hand on Discord: make a new one next time.
+            # Deleted by hand on Discord: nothing to cancel, or a new one to make next time.
             event.discord_event_id = None
-            return t("events.warn_discord_event", "fr")
+            return None if event.cancelled else t("events.warn_discord_event", "fr")
         except discord.HTTPException as exc:
             log.warning("scheduled event sync failed for event %s: %s", event.id, exc)
             return t("events.warn_discord_event", "fr")
