@@ -635,3 +635,16 @@ async def test_corrected_minutes_become_a_new_version(h: BotHarness) -> None:
         (document,) = (await session.execute(select(Document))).scalars().all()
         assert [v.number for v in document.versions] == [1, 2]
         assert await h.bot.documents.get_bytes(document.current) == b"%PDF-1.4 v2 corrigee"
+
+
+async def test_discord_event_deleted_by_hand_then_cancel_is_quiet(h: BotHarness) -> None:
+    await plan_copil(h)
+    h.emu.guilds[h.guild_id].scheduled_events.clear()  # an admin deleted it in Discord
+    event = await stored_event(h)
+    result = await h.slash(
+        "coordinateur", "copil", subcommand="annuler", options={"evenement": event.id}
+    )
+    await settle(h)
+    assert "est annulé" in result.text and "⚠️" not in result.text
+    assert (await stored_event(h)).discord_event_id is None
+    assert announcement(h)["embeds"][0]["title"].startswith("[ANNULÉ]")
