@@ -503,6 +503,7 @@ class DemoConsole:
             cmd["name"],
             options,
             subcommand=path,
+            locale=None,  # the member's own Discord language
             settle=self.settle,
         )
 
