@@ -15,7 +15,7 @@ from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Float, Select, String, and_, case, cast, func, literal, or_, select
+from sqlalchemy import Float, Select, and_, case, cast, func, literal, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models.structures import (
@@ -32,8 +32,8 @@ from db.models.structures import (
 from .hours import OpeningStatus, opening_status
 from .matching import SECONDARY_WEIGHT, MatchResult, SynonymTable, _step
 
-CANDIDATE_BATCH = 200
-MAX_RESULTS = 50
+CANDIDATE_BATCH = 80
+MAX_RESULTS = 30
 FAR_AWAY = 1e9
 
 BIT_WALK_IN = 1 << MODALITES_ACCES.index("Se présenter")
@@ -335,7 +335,10 @@ def candidate_query(
             order.append(func.coalesce(dlat * dlat + dlon * dlon, FAR_AWAY))
     else:
         order.append(_bonus_sql(match).desc())
-    return select(*_COLUMNS).where(*conditions).order_by(*order)
+    order.append(Structure.id)
+    # Ids only: answered from the covering index `ix_structures_orienter`; the wide rows
+    # are read for the winners only (see ``fetch_candidates``).
+    return select(Structure.id).where(*conditions).order_by(*order)
 
 
 def _target_publics(match: MatchResult, query: OrientationQuery) -> int:
@@ -366,14 +369,16 @@ def public_rank(publics_mask: int, target: int) -> int:
 def _bonus_sql(match: MatchResult) -> Any:
     """The same bonus as ``MatchResult.bonus``, for ordering in the database."""
     services = Structure.services_mask
-    typologie_text = cast(Structure.typologie, String)
     terms = []
     for m in match.matches:
         need = m.need
         steps = [
             (Structure.dispositifs_mask.op("&")(1 << DISPOSITIFS.index(d)) != 0, _step(i))
             for i, d in enumerate(need.dispositifs)
-        ] + [(typologie_text.like(f'%"{t}"%'), _step(i)) for i, t in enumerate(need.typologies)]
+        ] + [
+            (Structure.typologie_key.like(f"%|{t}|%"), _step(i))
+            for i, t in enumerate(need.typologies)
+        ]
         if not steps:
             continue
         best = case(*sorted(steps, key=lambda step: -step[1]), else_=literal(0.0))
@@ -524,8 +529,12 @@ async def fetch_candidates(
     limit: int = CANDIDATE_BATCH,
 ) -> list[Candidate]:
     statement = candidate_query(guild_id, match, query, origin).offset(offset).limit(limit)
-    rows = (await session.execute(statement)).all()
-    return [_candidate(row) for row in rows]
+    ids = list((await session.scalars(statement)).all())
+    if not ids:
+        return []
+    rows = (await session.execute(select(*_COLUMNS).where(Structure.id.in_(ids)))).all()
+    by_id = {row[0]: _candidate(row) for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 async def _search(
