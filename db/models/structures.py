@@ -61,6 +61,12 @@ MODALITES_ACCES = (
     "Ce lieu n'accueille pas de public",
     "Envoyer un mail avec une fiche de prescription",
 )
+MODALITES_ACCOMPAGNEMENT = (
+    "En autonomie",
+    "Accompagnement individuel",
+    "Dans un atelier collectif",
+    "À distance",
+)
 DISPOSITIFS = (
     "Aidants Connect",
     "Bibliothèques numérique de référence",
