@@ -238,3 +238,20 @@ async def test_freshness_reminder_and_still_correct(h: BotHarness) -> None:
     assert "confirmée" in confirmed.text
     ccas = await _structure(h, "merignac-ccas")
     assert ccas.verified_by == h.person("referent")
+
+
+async def test_demo_with_a_directory_file_and_its_extras(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from .conftest import MERIGNAC
+
+    async with BotHarness(
+        tmp_path / "data",
+        extensions=["cogs.core", "cogs.directory"],
+        clock=Clock(START),
+        web=False,
+        directory_file=MERIGNAC,
+    ) as harness:
+        result = await harness.slash("membre", "orienter", options={"besoin": "impression 3d"})
+        assert "Le Labo - fablab de Mérignac" in result.text
+        async with harness.bot.db.session() as session:
+            assert (await session.scalars(select(Handover))).one().status == HandoverStatus.OPEN
+            assert (await session.scalars(select(ErrorReport))).one().status == "open"
