@@ -409,6 +409,12 @@ class _Packer:
             current.attachments.extend(group)
 
 
+def continued_title(title: str, labels: Labels, limits: Limits) -> str:
+    """ "<title> (suite)", the title shortened so that the mark always shows."""
+    suffix = f" {labels.continued}"
+    return truncate(title, limits.embed_title - discord_len(suffix)) + suffix
+
+
 def _item_block(item: ItemContent, labels: Labels, limits: Limits, taken_names: set[str]) -> _Block:
     title = truncate(item.title.strip() or "—", limits.embed_title)
     url = item.link_url if is_web_url(item.link_url) else None
@@ -425,9 +431,7 @@ def _item_block(item: ItemContent, labels: Labels, limits: Limits, taken_names: 
     attachments: list[list[Attachment]] = []
     for index, chunk in enumerate(chunks):
         embed = EmbedPlan(
-            title=title
-            if index == 0
-            else truncate(f"{title} {labels.continued}", limits.embed_title),
+            title=title if index == 0 else continued_title(title, labels, limits),
             description=chunk or None,
             url=url if index == 0 else None,
         )
@@ -475,10 +479,9 @@ def compose_issue(
         parts = split_text(summary, limits.embed_description) or [""]
         embeds = [
             EmbedPlan(
-                title=truncate(
-                    issue.heading if i == 0 else f"{issue.heading} {labels.continued}",
-                    limits.embed_title,
-                ),
+                title=truncate(issue.heading, limits.embed_title)
+                if i == 0
+                else continued_title(issue.heading, labels, limits),
                 description=part or None,
                 url=issue.url if i == 0 else None,
             )
