@@ -146,7 +146,7 @@ def issue_markdown(issue: IssueContent, *, image_url: ImageUrl | None = None) ->
         if item.structure:
             lines += [f"*{markdown_safe(item.structure)}*", ""]
         if item.image is not None and image_url is not None:
-            alt = item.title.replace("[", "").replace("]", "")
+            alt = markdown_safe(item.title.replace("[", "").replace("]", ""))
             lines += [f"![{alt}]({image_url(item)})", ""]
         lines += [markdown_safe(item.body), ""]
         if item.link_url and _safe_url(item.link_url):

@@ -62,7 +62,8 @@ def clean_submission(
     if len(body) > BODY_MAX:
         raise NewsletterError("newsletter.body_too_long", max=BODY_MAX, length=len(body))
     if link is not None:
-        if not re.match(r"^https?://", link, re.IGNORECASE) and "." in link and " " not in link:
+        has_scheme = re.match(r"^[a-z][a-z0-9+-]*:", link, re.IGNORECASE)
+        if not has_scheme and "." in link and " " not in link:
             link = "https://" + link  # "www.ville.fr" is what people type
         if len(link) > LINK_MAX or not is_web_url(link):
             raise NewsletterError("newsletter.link_invalid", link=link[:100])
@@ -551,7 +552,7 @@ async def issue_counts(session: AsyncSession, guild_id: int) -> dict[str, int]:
         .group_by(NewsletterItem.status)
     )
     counts = {ItemStatus.PENDING: 0, ItemStatus.ACCEPTED: 0}
-    counts.update({status: count for status, count in rows.tuples()})
+    counts.update({status: count for status, count in rows.all()})
     return counts
 
 
