@@ -303,3 +303,56 @@ def parse_cadence(text: str, base: Cadence = DEFAULT_CADENCE) -> Cadence:
         at=at,
         deadline_days=deadline_days,
     )
+
+
+# --- dates typed by coordinators -----------------------------------------------------------
+
+_DATE_PATTERNS = (
+    re.compile(r"^(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})[/.-](?P<y>\d{4})$"),
+    re.compile(r"^(?P<y>\d{4})-(?P<m>\d{1,2})-(?P<d>\d{1,2})$"),
+    re.compile(r"^(?P<d>\d{1,2})[/.-](?P<m>\d{1,2})$"),
+)
+_TIME_ONLY_RE = re.compile(r"^(\d{1,2})\s*(?:h|:)\s*(\d{2})?$")
+
+
+def parse_day(text: str, today: date) -> date:
+    """ "05/01/2027", "2027-01-05", or "05/01" (the next such day from ``today``)."""
+    value = text.strip()
+    for pattern in _DATE_PATTERNS:
+        match = pattern.match(value)
+        if not match:
+            continue
+        day, month = int(match["d"]), int(match["m"])
+        year = int(match["y"]) if "y" in match.groupdict() and match["y"] else today.year
+        try:
+            found = date(year, month, day)
+        except ValueError:
+            break
+        if not match.groupdict().get("y") and found < today:
+            found = found.replace(year=year + 1)
+        return found
+    raise NewsletterError("newsletter.date_invalid", text=text)
+
+
+def parse_clock(text: str) -> time:
+    """ "9h", "09:00", "9h30"."""
+    match = _TIME_ONLY_RE.match(unidecode(text).strip().lower())
+    if match:
+        hour, minute = int(match.group(1)), int(match.group(2) or 0)
+        if hour <= 23 and minute <= 59:
+            return time(hour, minute)
+    raise NewsletterError("newsletter.time_invalid", text=text)
+
+
+def publication_instant(
+    cadence: Cadence, now: datetime, day_text: str | None, time_text: str | None
+) -> datetime:
+    """When to publish: the next cadence slot by default; a given day (at the cadence's
+    hour unless a time is given) or a given time on the next slot's day otherwise."""
+    _require_aware(now)
+    at = parse_clock(time_text) if time_text else cadence.at
+    if day_text:
+        day = parse_day(day_text, now.astimezone(PARIS).date())
+    else:
+        day = cadence.next_publication(now).astimezone(PARIS).date()
+    return local_instant(day, at)

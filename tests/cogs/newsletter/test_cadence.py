@@ -187,3 +187,38 @@ def test_invalid_cadence_values() -> None:
         Cadence(months=frozenset())
     with pytest.raises(ValueError):
         Cadence(rank=5)
+
+
+def test_parse_day_and_clock() -> None:
+    from cogs.newsletter.cadence import parse_clock, parse_day
+
+    today = date(2026, 12, 1)
+    assert parse_day("05/01/2027", today) == date(2027, 1, 5)
+    assert parse_day("2027-01-05", today) == date(2027, 1, 5)
+    assert parse_day("5/1", today) == date(2027, 1, 5)  # already past this year: next year
+    assert parse_day("15/12", today) == date(2026, 12, 15)
+    assert parse_clock("9h") == time(9, 0) and parse_clock("09:30") == time(9, 30)
+    assert parse_clock("14 h 15") == time(14, 15)
+    for bad in ("31/02/2027", "demain", "2027/13/01"):
+        with pytest.raises(NewsletterError) as info:
+            parse_day(bad, today)
+        assert info.value.key == "newsletter.date_invalid"
+    for bad in ("25h", "midi", "9:75"):
+        with pytest.raises(NewsletterError) as info:
+            parse_clock(bad)
+        assert info.value.key == "newsletter.time_invalid"
+
+
+def test_publication_instant_defaults_to_the_next_slot() -> None:
+    from cogs.newsletter.cadence import publication_instant
+
+    now = paris(2026, 12, 1, 10, 0)
+    assert publication_instant(DEFAULT_CADENCE, now, None, None) == paris(2027, 1, 5, 9, 0)
+    assert publication_instant(DEFAULT_CADENCE, now, None, "18h") == paris(2027, 1, 5, 18, 0)
+    assert publication_instant(DEFAULT_CADENCE, now, "10/12/2026", None) == paris(
+        2026, 12, 10, 9, 0
+    )
+    # Summer date: 09:00 Paris is 07:00 UTC.
+    assert publication_instant(DEFAULT_CADENCE, now, "06/07/2027", "9h") == datetime(
+        2027, 7, 6, 7, 0, tzinfo=UTC
+    )
