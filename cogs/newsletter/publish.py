@@ -152,9 +152,8 @@ async def publish_issue(
         raise ChannelUnavailable(error)
     assert channel_id is not None
 
-    blobs = {sha: await load_blob(sha) for sha in _blob_hashes(content)}
     # Real sizes decide what fits in one upload; the snapshot keeps them for the archive.
-    content = IssueContent.from_dict(_with_sizes(content.to_dict(), blobs))
+    content, blobs = await with_blobs(content, load_blob)
     async with db.transaction() as session:
         issue = await session.get(NewsletterIssue, issue_id)
         assert issue is not None
@@ -213,6 +212,14 @@ async def publish_issue(
                 item.issue_id = None
             item.updated_at = now
     return PublicationResult(issue_id, content.number, channel_id, done, document_id)
+
+
+async def with_blobs(
+    content: IssueContent, load_blob: BlobLoader
+) -> tuple[IssueContent, dict[str, bytes]]:
+    """The files an issue shows (by sha256), and the content with their real sizes."""
+    blobs = {sha: await load_blob(sha) for sha in _blob_hashes(content)}
+    return IssueContent.from_dict(_with_sizes(content.to_dict(), blobs)), blobs
 
 
 def _with_sizes(data: dict[str, object], blobs: dict[str, bytes]) -> dict[str, object]:
