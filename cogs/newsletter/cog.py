@@ -7,6 +7,7 @@ deliveries (persisted, exactly once, surviving restarts); see ``publish.py``.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import logging
 from collections.abc import Iterator
@@ -18,6 +19,7 @@ import discord
 from discord import app_commands
 from discord.ext import commands
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from bot.errors import PermissionRefused, UserError
 from bot.guild_config import GuildConfig
@@ -188,6 +190,8 @@ class NewsletterCog(commands.Cog, name="NewsletterCog"):
 
     def __init__(self, bot: AiguillageBot) -> None:
         self.bot = bot
+        # The planner runs at startup, every hour and after clock jumps: one pass at a time.
+        self._planning = asyncio.Lock()
 
     async def cog_load(self) -> None:
         self.bot.add_dynamic_items(*DYNAMIC_ITEMS)
@@ -1349,17 +1353,30 @@ class NewsletterCog(commands.Cog, name="NewsletterCog"):
 
     async def plan_guild(self, guild_id: int) -> None:
         """Schedule the call for items and the reminders of the coming publications."""
+        async with self._planning:
+            try:
+                await self._plan_guild(guild_id)
+            except IntegrityError:
+                # Another process planned the same keys at the same moment: its rows stand.
+                log.info("newsletter planner raced for guild %s; planning again", guild_id)
+                await self._plan_guild(guild_id)
+
+    async def _plan_guild(self, guild_id: int) -> None:
+        now = self.now()
         planned = []
         if await self.newsletter_channel_id(guild_id) is not None:
             cadence, _ = await self.cadence(guild_id)
-            planned = planned_deliveries(cadence, self.now())
+            planned = planned_deliveries(cadence, now)
         async with self.bot.db.transaction() as session:
+            # Only future ones: a delivery already due belongs to the dispatcher, which may
+            # not have fired it yet (the planner runs first after a clock jump).
             pending = set(
                 await session.scalars(
                     select(ScheduledDelivery.dedupe_key).where(
                         ScheduledDelivery.guild_id == guild_id,
                         ScheduledDelivery.kind.in_(PLANNED_KINDS),
                         ScheduledDelivery.status == DeliveryStatus.PENDING,
+                        ScheduledDelivery.due_at > now,
                     )
                 )
             )
