@@ -590,3 +590,28 @@ async def test_call_for_items_and_reminders_follow_the_cadence(nl: BotHarness) -
         options={"texte": "dernier jeudi de chaque mois à 18h"},
     )
     assert "Rythme enregistré" in changed.text and "jeudi 28 janvier 2027 à 18:00" in changed.text
+
+
+async def test_demo_network_has_a_past_issue_and_pending_items(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    async with BotHarness(
+        tmp_path / "data", extensions=["cogs.core", "cogs.newsletter"], clock=Clock(START)
+    ) as h:
+        archives = await h.slash("membre", "newsletter archives")
+        assert "Lettre n° 6 — novembre 2026" in archives.text and "document n°" in archives.text
+        queue = await h.slash("coordinateur", "newsletter file")
+        assert "Propositions en attente (2)" in queue.text
+        assert "Prochaine lettre : n° 7, 1 article(s) accepté(s)" in queue.text
+        cards = [m for m in h.emu.messages(h.channel("coordination")) if m.get("embeds")]
+        assert len(cards) == 2 and all(
+            buttons(c) == ["Accepter", "Modifier", "Refuser"] for c in cards
+        )
+        preview = await h.slash("coordinateur", "newsletter apercu")
+        assert "Lettre n° 7 — janvier 2027" in preview.text and "Café numérique" in preview.text
+        url = local_url(h, f"/newsletter/{h.guild_id}/6")
+        async with aiohttp.ClientSession() as http, http.get(url) as response:
+            assert response.status == 200
+            assert "Cartes SIM et recharges à 3 €" in await response.text()
+        # Seeding twice (a restarted demo) adds nothing.
+        await h.seed_capability_demos()
+        async with h.bot.db.session() as session:
+            assert len(list(await session.scalars(select(NewsletterIssue)))) == 2
