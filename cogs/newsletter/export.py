@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Sequence
 from datetime import datetime
+from functools import lru_cache
 from pathlib import Path
 from urllib.parse import urlsplit
 from xml.etree.ElementTree import Element
@@ -55,14 +56,20 @@ class _SafeLinksExtension(Extension):
         md.treeprocessors.register(_SafeLinks(md), "aiguillage_safe_links", 0)
 
 
+_markdown = markdown.Markdown(
+    extensions=["nl2br", "sane_lists", _SafeLinksExtension()], output_format="html"
+)
+
+
+@lru_cache(maxsize=4096)
 def markdown_to_html(text: str) -> Markup:
     """Member text (Discord Markdown) as safe HTML: raw HTML shown as text, unsafe links
-    dropped, single line breaks kept as Discord shows them."""
+    dropped, single line breaks kept as Discord shows them.
+
+    One converter is reused (building one costs more than converting) and results are
+    cached: published texts never change, and the feed renders every issue again."""
     escaped = text.replace("&", "&amp;").replace("<", "&lt;")
-    html = markdown.markdown(
-        escaped, extensions=["nl2br", "sane_lists", _SafeLinksExtension()], output_format="html"
-    )
-    return Markup(html)
+    return Markup(_markdown.reset().convert(escaped))
 
 
 _env = Environment(
