@@ -33,7 +33,15 @@ from cogs.newsletter.cadence import (
     parse_cadence,
     publication_instant,
 )
-from cogs.newsletter.compose import Attachment, IssueContent, MessagePlan, compose_issue, truncate
+from cogs.newsletter.compose import (
+    DEFAULT_LIMITS,
+    Attachment,
+    IssueContent,
+    Limits,
+    MessagePlan,
+    compose_issue,
+    truncate,
+)
 from cogs.newsletter.errors import NewsletterError
 from cogs.newsletter.export import issue_html, issue_markdown
 from cogs.newsletter.naming import issue_heading, issue_slug, period_label
@@ -202,6 +210,13 @@ class NewsletterCog(commands.Cog, name="NewsletterCog"):
     # ---- shared helpers -------------------------------------------------------------
     def now(self) -> datetime:
         return self.bot.clock.now()
+
+    def limits(self, guild_id: int) -> Limits:
+        """Discord's limits, with the server's own upload size (it grows with boosts)."""
+        guild = self.bot.get_guild(guild_id)
+        if guild is None:
+            return DEFAULT_LIMITS
+        return Limits(upload_bytes=guild.filesize_limit)
 
     def urls(self, guild_id: int) -> service.UrlBuilder:
         # Links in posts only when the web side has a public address members can reach.
@@ -727,7 +742,10 @@ class NewsletterCog(commands.Cog, name="NewsletterCog"):
         content, blobs = await with_blobs(content, self.bot.storage.get)
         role_id = await self.subscriber_role_id(guild_id)
         plans = compose_issue(
-            content, mention=f"<@&{role_id}>" if role_id else None, labels=compose_labels()
+            content,
+            mention=f"<@&{role_id}>" if role_id else None,
+            labels=compose_labels(),
+            limits=self.limits(guild_id),
         )
         return issue, when, plans, blobs
 
@@ -1230,6 +1248,7 @@ class NewsletterCog(commands.Cog, name="NewsletterCog"):
                 publish_key=delivery.dedupe_key,
                 mention=f"<@&{role_id}>" if role_id else None,
                 labels=compose_labels(),
+                limits=self.limits(guild_id),
             )
         except ChannelUnavailable as exc:
             async with self.bot.db.session() as session:

@@ -16,8 +16,10 @@ from typing import Protocol
 from sqlalchemy import select
 
 from cogs.newsletter.compose import (
+    DEFAULT_LIMITS,
     IssueContent,
     Labels,
+    Limits,
     MessagePlan,
     compose_issue,
     limit_violations,
@@ -102,6 +104,7 @@ async def publish_issue(
     publish_key: str | None = None,
     mention: str | None = None,
     labels: Labels | None = None,
+    limits: Limits = DEFAULT_LIMITS,
 ) -> PublicationResult:
     """Post the issue into ``channel_id``, file it in the library, mark it published.
 
@@ -159,9 +162,9 @@ async def publish_issue(
         assert issue is not None
         issue.snapshot = content.to_dict()
 
-    plans = compose_issue(content, mention=mention, labels=labels)
+    plans = compose_issue(content, mention=mention, labels=labels, limits=limits)
     for index, plan in enumerate(plans):
-        problems = limit_violations(plan)
+        problems = limit_violations(plan, limits)
         if problems:
             raise AssertionError(f"message {index} breaks Discord limits: {problems}")
 

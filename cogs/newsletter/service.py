@@ -146,8 +146,12 @@ async def submit_item(
     return item
 
 
-async def get_item(session: AsyncSession, guild_id: int, item_id: int) -> NewsletterItem:
-    item = await session.get(NewsletterItem, item_id)
+async def get_item(
+    session: AsyncSession, guild_id: int, item_id: int, *, for_update: bool = False
+) -> NewsletterItem:
+    """The guild's item; ``for_update`` locks the row (PostgreSQL) so that two coordinators
+    deciding at once are serialised and the second sees the first one's decision."""
+    item = await session.get(NewsletterItem, item_id, with_for_update=for_update or None)
     if item is None or item.guild_id != guild_id:
         raise NewsletterError("newsletter.item_not_found", item_id=item_id)
     return item
@@ -190,7 +194,7 @@ async def accept_item(
     first_number: int = 1,
 ) -> tuple[NewsletterItem, NewsletterIssue]:
     """Put a pending item at the end of the next issue."""
-    item = await get_item(session, guild_id, item_id)
+    item = await get_item(session, guild_id, item_id, for_update=True)
     if item.status == ItemStatus.ACCEPTED:
         raise NewsletterError("newsletter.item_already_accepted", item_id=item.id)
     _require_decidable(item)
@@ -222,7 +226,7 @@ async def refuse_item(
     reason: str | None,
     now: datetime,
 ) -> NewsletterItem:
-    item = await get_item(session, guild_id, item_id)
+    item = await get_item(session, guild_id, item_id, for_update=True)
     if item.status == ItemStatus.REFUSED:
         raise NewsletterError("newsletter.item_already_decided", item_id=item.id)
     _require_decidable(item)
@@ -249,7 +253,7 @@ async def edit_item(
     link_url: str | None,
     now: datetime,
 ) -> NewsletterItem:
-    item = await get_item(session, guild_id, item_id)
+    item = await get_item(session, guild_id, item_id, for_update=True)
     if item.status == ItemStatus.PUBLISHED:
         raise NewsletterError("newsletter.item_published", item_id=item.id)
     title, body, link = clean_submission(title, body, link_url)
