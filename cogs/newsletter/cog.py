@@ -969,6 +969,8 @@ class NewsletterCog(commands.Cog, name="NewsletterCog"):
     @coordinator_only()
     async def unschedule(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
+        # Database, role and audit-channel calls may take more than a second.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         async with self.bot.db.transaction() as session:
             issue = await service.open_issue(session, interaction.guild_id)
             if issue is None:
@@ -984,7 +986,7 @@ class NewsletterCog(commands.Cog, name="NewsletterCog"):
             action="newsletter.unschedule",
             target=f"lettre {number}",
         )
-        await interaction.response.send_message(
+        await interaction.followup.send(
             t("newsletter.unscheduled", locale_of(interaction), number=number),
             ephemeral=True,
             allowed_mentions=NONE,
@@ -994,6 +996,8 @@ class NewsletterCog(commands.Cog, name="NewsletterCog"):
     @coordinator_only()
     async def retry(self, interaction: discord.Interaction) -> None:
         assert interaction.guild_id is not None
+        # Database, role and audit-channel calls may take more than a second.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id = interaction.guild_id
         channel_id = await self.newsletter_channel_id(guild_id)
         if channel_id is None or await self.bot.resolve_channel(channel_id) is None:
@@ -1043,7 +1047,7 @@ class NewsletterCog(commands.Cog, name="NewsletterCog"):
             action="newsletter.retry",
             target=f"lettre {number}",
         )
-        await interaction.response.send_message(
+        await interaction.followup.send(
             t(
                 "newsletter.retried",
                 locale_of(interaction),
@@ -1099,6 +1103,8 @@ class NewsletterCog(commands.Cog, name="NewsletterCog"):
     @member_only()
     async def subscription(self, interaction: discord.Interaction) -> None:
         assert interaction.guild is not None
+        # Database, role and audit-channel calls may take more than a second.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         locale = locale_of(interaction)
         role_id = await self.bot.guild_config.get(interaction.guild.id, SETTING_ROLE)
         if not role_id:
@@ -1120,7 +1126,7 @@ class NewsletterCog(commands.Cog, name="NewsletterCog"):
                     await member.remove_roles(role, reason="/newsletter abonnement")
             except discord.Forbidden as exc:
                 raise UserError("newsletter.role_forbidden") from exc
-        await interaction.response.send_message(
+        await interaction.followup.send(
             t("newsletter.subscribed" if subscribed else "newsletter.unsubscribed", locale),
             ephemeral=True,
             allowed_mentions=NONE,
@@ -1137,6 +1143,8 @@ class NewsletterCog(commands.Cog, name="NewsletterCog"):
         assert interaction.guild_id is not None
         locale = locale_of(interaction)
         prefix = ""
+        # Database, role and audit-channel calls may take more than a second.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         if texte is not None:
             await self.require_coordinator(interaction)
             with user_errors():
@@ -1166,7 +1174,7 @@ class NewsletterCog(commands.Cog, name="NewsletterCog"):
             deadline=when_label(milestones.deadline, locale),
             publication_reminder=when_label(milestones.publication_reminder, locale),
         )
-        await interaction.response.send_message(text, ephemeral=True, allowed_mentions=NONE)
+        await interaction.followup.send(text, ephemeral=True, allowed_mentions=NONE)
 
     # ---- scheduled deliveries -------------------------------------------------------
     async def _poster_for(self, channel_id: int, role_id: int | None) -> DiscordPoster:
