@@ -7,12 +7,15 @@ import each other; they share through ``db/``). No Discord types here.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 
 from rapidfuzz import fuzz, process, utils
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 from unidecode import unidecode
 
+from db.models.charter import CharterAcceptance, CharterVersion
 from db.models.onboarding import OnboardingRequest, OnboardingStatus
 from db.models.structures import Referent, Structure
 
@@ -121,3 +124,56 @@ async def member_structures(session: AsyncSession, guild_id: int) -> dict[int, i
     for user_id, structure_id in approved:
         result[user_id] = structure_id  # the latest approval wins
     return result
+
+
+async def current_charter_version(session: AsyncSession, guild_id: int) -> CharterVersion | None:
+    """The charter in force: the latest published version (None before the first)."""
+    return await session.scalar(
+        select(CharterVersion)
+        .where(CharterVersion.guild_id == guild_id)
+        .order_by(CharterVersion.published_at.desc(), CharterVersion.id.desc())
+        .limit(1)
+    )
+
+
+async def record_charter_acceptance(
+    session: AsyncSession,
+    *,
+    guild_id: int,
+    version_id: int,
+    user_id: int,
+    structure_id: int | None,
+    interaction_id: int | None,
+    now: datetime,
+) -> tuple[CharterAcceptance, bool]:
+    """Record (once) that ``user_id`` accepted the version; (row, created). The caller
+    must pass the id of the member who clicked, never one carried in a button."""
+
+    async def existing() -> CharterAcceptance | None:
+        return await session.scalar(
+            select(CharterAcceptance).where(
+                CharterAcceptance.version_id == version_id, CharterAcceptance.user_id == user_id
+            )
+        )
+
+    found = await existing()
+    if found is not None:
+        return found, False
+    acceptance = CharterAcceptance(
+        guild_id=guild_id,
+        version_id=version_id,
+        user_id=user_id,
+        structure_id=structure_id,
+        accepted_at=now,
+        interaction_id=interaction_id,
+    )
+    try:
+        async with session.begin_nested():
+            session.add(acceptance)
+    except IntegrityError:
+        # A double click raced us: the other transaction recorded the same acceptance.
+        found = await existing()
+        if found is None:
+            raise
+        return found, False
+    return acceptance, True

@@ -41,13 +41,12 @@ class MentionPlan:
         return " ".join(parts) or None
 
     def allowed_mentions(self) -> dict[str, Any]:
-        """Discord's allowed_mentions object: exactly these pings, no user pings."""
-        parse = ["everyone"] if self.broadcast else []
+        """The mention policy stored with the delivery (bot.scheduler.allowed_mentions_from):
+        exactly these pings, never a user's."""
         return {
-            "parse": parse,
-            "roles": [str(r) for r in self.role_ids],
+            "everyone": self.broadcast is not None,
+            "roles": [str(role_id) for role_id in self.role_ids],
             "users": [],
-            "replied_user": False,
         }
 
 

@@ -7,23 +7,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from sqlalchemy import func, select
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cogs.charter.errors import CharterError
 from db.models.charter import CharterAcceptance, CharterVersion
+from db.network import current_charter_version as current_version
+from db.network import record_charter_acceptance
+
+__all__ = ["current_version"]
 
 LABEL_MAX = 50
 SUMMARY_MAX = 1000
-
-
-async def current_version(session: AsyncSession, guild_id: int) -> CharterVersion | None:
-    return await session.scalar(
-        select(CharterVersion)
-        .where(CharterVersion.guild_id == guild_id)
-        .order_by(CharterVersion.published_at.desc(), CharterVersion.id.desc())
-        .limit(1)
-    )
 
 
 async def get_version(session: AsyncSession, guild_id: int, version_id: int) -> CharterVersion:
@@ -116,41 +110,23 @@ async def accept(
             label=version.label,
             current=current.label if current else "-",
         )
-    existing = await _acceptance(session, version.id, user_id)
-    if existing is not None:
-        return AcceptanceResult(version, existing, False)
-    acceptance = CharterAcceptance(
+    acceptance, created = await record_charter_acceptance(
+        session,
         guild_id=guild_id,
         version_id=version.id,
         user_id=user_id,
         structure_id=structure_id,
-        accepted_at=now,
         interaction_id=interaction_id,
+        now=now,
     )
-    try:
-        async with session.begin_nested():
-            session.add(acceptance)
-    except IntegrityError:
-        # A double click raced us: the other transaction recorded the same acceptance.
-        existing = await _acceptance(session, version.id, user_id)
-        assert existing is not None
-        return AcceptanceResult(version, existing, False)
-    return AcceptanceResult(version, acceptance, True)
-
-
-async def _acceptance(
-    session: AsyncSession, version_id: int, user_id: int
-) -> CharterAcceptance | None:
-    return await session.scalar(
-        select(CharterAcceptance).where(
-            CharterAcceptance.version_id == version_id, CharterAcceptance.user_id == user_id
-        )
-    )
+    return AcceptanceResult(version, acceptance, created)
 
 
 async def has_accepted_current(session: AsyncSession, guild_id: int, user_id: int) -> bool:
     current = await current_version(session, guild_id)
-    return current is not None and await _acceptance(session, current.id, user_id) is not None
+    if current is None:
+        return False
+    return user_id in await accepted_user_ids(session, guild_id, current.id)
 
 
 async def accepted_user_ids(session: AsyncSession, guild_id: int, version_id: int) -> set[int]:

@@ -42,10 +42,10 @@ def test_mention_policy(roles, broadcast, coordinator, error) -> None:
 def test_no_mention_by_default() -> None:
     plan = MentionPlan()
     assert plan.content is None
-    assert plan.allowed_mentions() == {"parse": [], "roles": [], "users": [], "replied_user": False}
+    assert plan.allowed_mentions() == {"everyone": False, "roles": [], "users": []}
     plan = MentionPlan((5, 7), "here")
     assert plan.content == "@here <@&5> <@&7>"
-    assert plan.allowed_mentions()["parse"] == ["everyone"]
+    assert plan.allowed_mentions()["everyone"] is True
     assert plan.allowed_mentions()["roles"] == ["5", "7"]
 
 
