@@ -107,6 +107,23 @@ def _env_name(field: str) -> str:
     return _FIELD_TO_ENV.get(field, ENV_PREFIX + field.upper())
 
 
+_MESSAGES = {
+    "int_parsing": "doit être un nombre entier",
+    "bool_parsing": "doit valoir true ou false",
+    "greater_than_equal": "doit être au moins {ge}",
+    "less_than_equal": "doit être au plus {le}",
+    "literal_error": "valeurs possibles : {expected}",
+    "path_type": "doit être un chemin de fichier",
+}
+
+
+def _french(error: dict) -> str:  # type: ignore[type-arg]
+    template = _MESSAGES.get(error["type"])
+    if template is None:
+        return str(error["msg"]).removeprefix("Value error, ")
+    return template.format(**(error.get("ctx") or {}))
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read settings; raise :class:`ConfigError` with the variable's name on any problem."""
     try:
@@ -115,6 +132,6 @@ def load_settings(**overrides: object) -> Settings:
         problems = []
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else "?"
-            message = error["msg"].removeprefix("Value error, ")
+            message = _french(error)
             problems.append(f"{_env_name(field)} : {message} (valeur lue : {error.get('input')!r})")
         raise ConfigError("Configuration invalide.\n  " + "\n  ".join(problems)) from None
