@@ -69,6 +69,8 @@ class ReferentsCog(commands.Cog):
     def __init__(self, bot: AiguillageBot) -> None:
         self.bot = bot
         self._locks: dict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # Set once the startup reconciliation is over (tests and the demo wait on it).
+        self.startup_done = asyncio.Event()
 
     # ---- autocomplete ----------------------------------------------------------------
     async def structure_autocomplete(
@@ -427,6 +429,7 @@ class ReferentsCog(commands.Cog):
                 await self.reconcile_guild(guild)
             except Exception:
                 log.exception("referent reconciliation failed for guild %s", guild.id)
+        self.startup_done.set()
 
     @commands.Cog.listener()
     async def on_member_join(self, member: discord.Member) -> None:

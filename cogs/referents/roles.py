@@ -73,6 +73,10 @@ async def change_role(
     except discord.Forbidden as exc:
         log.warning("role change refused role=%s member=%s code=%s", role.id, member.id, exc.code)
         raise _refusal_from(exc, member.guild, role) from exc
+    except discord.NotFound:
+        # The member left (or the role went) meanwhile: the leave/delete events handle it.
+        log.info("role change skipped, member %s or role %s is gone", member.id, role.id)
+        return False
     return True
 
 
