@@ -25,10 +25,19 @@ SAMPLE_DIRECTORY = Path(__file__).resolve().parents[1] / "config" / "demo" / "st
 
 # Standard fields holding several values joined with "|".
 MULTI_VALUED = {
-    "typologie", "courriels", "site_web", "itinerance", "services",
-    "publics_specifiquement_adresses", "prise_en_charge_specifique", "frais_a_charge",
-    "dispositif_programmes_nationaux", "formations_labels", "autres_formations_labels",
-    "modalites_acces", "modalites_accompagnement",
+    "typologie",
+    "courriels",
+    "site_web",
+    "itinerance",
+    "services",
+    "publics_specifiquement_adresses",
+    "prise_en_charge_specifique",
+    "frais_a_charge",
+    "dispositif_programmes_nationaux",
+    "formations_labels",
+    "autres_formations_labels",
+    "modalites_acces",
+    "modalites_accompagnement",
 }
 
 CHANNELS = {
@@ -61,7 +70,9 @@ class DemoNetwork:
     structures: dict[str, int] = field(default_factory=dict)  # short name -> structure id
 
 
-def build_demo_guild(emu: EmulatedDiscord, name: str = "Réseau numérique inclusif — Mérignac") -> DemoNetwork:
+def build_demo_guild(
+    emu: EmulatedDiscord, name: str = "Réseau numérique inclusif — Mérignac"
+) -> DemoNetwork:
     """Create the server on the emulated Discord (roles, channels, members)."""
     guild = emu.add_guild(name)
     coordination = guild.add_role("Coordination", permissions=0, hoist=True)
@@ -74,24 +85,32 @@ def build_demo_guild(emu: EmulatedDiscord, name: str = "Réseau numérique inclu
     }
     people = {
         "coordinateur": guild.add_member(
-            "coordinateur", roles=[coordination, member_role, charter_role], global_name="Claire (coordination)"
+            "coordinateur",
+            roles=[coordination, member_role, charter_role],
+            global_name="Claire (coordination)",
         ).id,
         "referent": guild.add_member(
-            "referent", roles=[member_role, referent_role, charter_role], global_name="Rachid (CCAS)"
+            "referent",
+            roles=[member_role, referent_role, charter_role],
+            global_name="Rachid (CCAS)",
         ).id,
         "membre": guild.add_member(
             "membre", roles=[member_role, charter_role], global_name="Maëlle (médiathèque)"
         ).id,
         "nouveau": guild.add_member("nouveau", roles=[], global_name="Noé (nouvel arrivant)").id,
         "referente-beutre": guild.add_member(
-            "referente-beutre", roles=[member_role, referent_role, charter_role],
+            "referente-beutre",
+            roles=[member_role, referent_role, charter_role],
             global_name="Inès (MDH Beutre)",
         ).id,
         "conseiller": guild.add_member(
             "conseiller", roles=[member_role], global_name="Hugo (conseiller numérique)"
         ).id,
         "english": guild.add_member(
-            "english", roles=[member_role, charter_role], locale="en-US", global_name="Sam (English UI)"
+            "english",
+            roles=[member_role, charter_role],
+            locale="en-US",
+            global_name="Sam (English UI)",
         ).id,
     }
     roles = {
@@ -130,13 +149,17 @@ async def seed_demo_database(bot: AiguillageBot, network: DemoNetwork) -> None:
     await bot.guild_config.set(guild_id, "role.charter", network.roles["charter"])
 
     async with bot.db.transaction() as session:
-        existing = await session.scalar(select(Structure.id).where(Structure.guild_id == guild_id).limit(1))
+        existing = await session.scalar(
+            select(Structure.id).where(Structure.guild_id == guild_id).limit(1)
+        )
         if existing is None:
             rows = json.loads(SAMPLE_DIRECTORY.read_text(encoding="utf-8"))
             for row in rows:
                 session.add(structure_from_standard(row, guild_id))
             await session.flush()
-        structures = list(await session.scalars(select(Structure).where(Structure.guild_id == guild_id)))
+        structures = list(
+            await session.scalars(select(Structure).where(Structure.guild_id == guild_id))
+        )
         network.structures = {s.display_name: s.id for s in structures}
         by_external = {s.external_id: s for s in structures}
         assignments = [("referent", "merignac-ccas"), ("referente-beutre", "merignac-mdh-beutre")]
@@ -145,7 +168,10 @@ async def seed_demo_database(bot: AiguillageBot, network: DemoNetwork) -> None:
             if structure is None:
                 continue
             already = await session.scalar(
-                select(Referent.id).where(Referent.structure_id == structure.id, Referent.user_id == network.people[person])
+                select(Referent.id).where(
+                    Referent.structure_id == structure.id,
+                    Referent.user_id == network.people[person],
+                )
             )
             if already is None:
                 session.add(

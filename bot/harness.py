@@ -85,7 +85,9 @@ class BotHarness:
             await seed_demo_database(bot, self.network)
         self._task = asyncio.create_task(bot.start("emulated-token"), name="bot")
         ready = asyncio.create_task(bot.wait_until_ready())
-        done, _ = await asyncio.wait({self._task, ready}, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        done, _ = await asyncio.wait(
+            {self._task, ready}, timeout=30, return_when=asyncio.FIRST_COMPLETED
+        )
         if ready not in done:
             ready.cancel()
             if self._task in done and self._task.exception() is not None:

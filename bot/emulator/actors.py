@@ -63,9 +63,7 @@ class ActorsMixin:
 
     # ------------------------------------------------------------------ commands
 
-    def find_command(
-        self, name: str, guild_id: int | None = None, type: int = 1
-    ) -> dict[str, Any]:
+    def find_command(self, name: str, guild_id: int | None = None, type: int = 1) -> dict[str, Any]:
         """The synced command definition (guild commands win over global ones)."""
         scopes: list[int | None] = [guild_id, None] if guild_id is not None else [None]
         for scope in scopes:
@@ -98,7 +96,9 @@ class ActorsMixin:
             raise EmulatorUsageError(f"{user.username} is not a member of {guild.name}")
         return guild, member, user
 
-    def _default_channel(self: EmulatedDiscord, guild: st.GuildState | None, user_id: int) -> st.ChannelState:
+    def _default_channel(
+        self: EmulatedDiscord, guild: st.GuildState | None, user_id: int
+    ) -> st.ChannelState:
         if guild is None:
             ch = self.dm_channel(user_id)
             assert ch is not None
@@ -181,7 +181,9 @@ class ActorsMixin:
         self._records_by_token[token] = record
         return record
 
-    def _resolve_user(self: EmulatedDiscord, guild: st.GuildState | None, value: Any) -> st.UserState:
+    def _resolve_user(
+        self: EmulatedDiscord, guild: st.GuildState | None, value: Any
+    ) -> st.UserState:
         if isinstance(value, st.MemberState):
             return value.user
         if isinstance(value, st.UserState):
@@ -198,7 +200,9 @@ class ActorsMixin:
                 pass
         raise EmulatorUsageError(f"unknown member {value!r}")
 
-    def _resolve_role(self: EmulatedDiscord, guild: st.GuildState | None, value: Any) -> st.RoleState:
+    def _resolve_role(
+        self: EmulatedDiscord, guild: st.GuildState | None, value: Any
+    ) -> st.RoleState:
         if guild is None:
             raise EmulatorUsageError("role options need a guild")
         try:
@@ -208,7 +212,9 @@ class ActorsMixin:
         except KeyError:
             raise EmulatorUsageError(f"unknown role {value!r}") from None
 
-    def _resolve_channel(self: EmulatedDiscord, guild: st.GuildState | None, value: Any) -> st.ChannelState:
+    def _resolve_channel(
+        self: EmulatedDiscord, guild: st.GuildState | None, value: Any
+    ) -> st.ChannelState:
         if isinstance(value, st.ChannelState):
             return value
         if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
@@ -253,7 +259,9 @@ class ActorsMixin:
                 if str(value).lower() == choice["name"].lower():
                     return choice["value"]
             names = ", ".join(repr(c["name"]) for c in opt["choices"])
-            raise EmulatorUsageError(f"option {name}: {value!r} is not one of the choices ({names})")
+            raise EmulatorUsageError(
+                f"option {name}: {value!r} is not one of the choices ({names})"
+            )
         if otype == STRING:
             text = str(value)
             if "min_length" in opt and len(text) < opt["min_length"]:
@@ -270,7 +278,12 @@ class ActorsMixin:
                 raise EmulatorUsageError(f"option {name}: must be >= {opt['min_value']}")
             if opt.get("max_value") is not None and num > opt["max_value"]:
                 raise EmulatorUsageError(f"option {name}: must be <= {opt['max_value']}")
-            if otype == NUMBER and isinstance(num, float) and num.is_integer() and isinstance(value, int):
+            if (
+                otype == NUMBER
+                and isinstance(num, float)
+                and num.is_integer()
+                and isinstance(value, int)
+            ):
                 return value
             return num
         if otype == BOOLEAN:
@@ -309,7 +322,9 @@ class ActorsMixin:
                 "flags": 0,
             }
             if ch.type in (st.GUILD_TEXT, st.GUILD_ANNOUNCEMENT):
-                payload.update(topic=ch.topic, nsfw=ch.nsfw, rate_limit_per_user=0, position=ch.position)
+                payload.update(
+                    topic=ch.topic, nsfw=ch.nsfw, rate_limit_per_user=0, position=ch.position
+                )
             resolved.setdefault("channels", {})[str(ch.id)] = payload
             return str(ch.id)
         if otype == ATTACHMENT:
@@ -337,7 +352,9 @@ class ActorsMixin:
                     )
                     return [{"type": opt["type"], "name": head, "options": inner}]
             subs = [o["name"] for o in schema if o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP)]
-            raise EmulatorUsageError(f"unknown subcommand {head!r} (known: {', '.join(subs) or 'none'})")
+            raise EmulatorUsageError(
+                f"unknown subcommand {head!r} (known: {', '.join(subs) or 'none'})"
+            )
         if any(o["type"] in (SUB_COMMAND, SUB_COMMAND_GROUP) for o in schema):
             subs = [o["name"] for o in schema]
             raise EmulatorUsageError(f"a subcommand is required ({', '.join(subs)})")
@@ -447,7 +464,9 @@ class ActorsMixin:
         if record.callback_type == DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE and not record.resolved:
             result.error = f"deferred response never completed within {timeout:g} s"
         elif len(record.followup_ids) < expect_followups:
-            result.error = f"expected {expect_followups} followup(s), got {len(record.followup_ids)}"
+            result.error = (
+                f"expected {expect_followups} followup(s), got {len(record.followup_ids)}"
+            )
         await self.wait_idle(quiet=settle, timeout=max(settle * 4, 2.0))
         return self._fill_result(result, record, log_start)
 
@@ -544,7 +563,9 @@ class ActorsMixin:
         record = self._new_interaction(
             APPLICATION_COMMAND_AUTOCOMPLETE, guild, channel, user, data, locale
         )
-        result = await self._run_interaction(record, timeout=timeout, settle=0.0, expect_followups=0)
+        result = await self._run_interaction(
+            record, timeout=timeout, settle=0.0, expect_followups=0
+        )
         if result.error:
             raise TimeoutError(result.error)
         return result.choices or []
@@ -669,7 +690,11 @@ class ActorsMixin:
         lo, hi = comp.get("min_values", 1), comp.get("max_values", 1)
         if not lo <= len(wanted) <= hi:
             raise EmulatorUsageError(f"this menu takes between {lo} and {hi} value(s)")
-        data: dict[str, Any] = {"custom_id": comp["custom_id"], "component_type": ctype, "id": comp.get("id")}
+        data: dict[str, Any] = {
+            "custom_id": comp["custom_id"],
+            "component_type": ctype,
+            "id": comp.get("id"),
+        }
         if ctype == 3:
             out = []
             for v in wanted:
@@ -739,10 +764,19 @@ class ActorsMixin:
                 if comp.get("required", True) and not text:
                     raise EmulatorUsageError(f"field {name!r} is required")
                 if text and len(text) < comp.get("min_length", 0):
-                    raise EmulatorUsageError(f"field {name!r}: at least {comp['min_length']} characters")
+                    raise EmulatorUsageError(
+                        f"field {name!r}: at least {comp['min_length']} characters"
+                    )
                 if len(text) > comp.get("max_length", 4000):
-                    raise EmulatorUsageError(f"field {name!r}: at most {comp['max_length']} characters")
-                return {"type": 4, "id": comp.get("id"), "custom_id": comp["custom_id"], "value": text}
+                    raise EmulatorUsageError(
+                        f"field {name!r}: at most {comp['max_length']} characters"
+                    )
+                return {
+                    "type": 4,
+                    "id": comp.get("id"),
+                    "custom_id": comp["custom_id"],
+                    "value": text,
+                }
             if ctype in SELECT_TYPES:
                 value = value_for(comp, label)
                 vals = [] if value is None else value if isinstance(value, list) else [value]
@@ -750,14 +784,25 @@ class ActorsMixin:
                     mapped = []
                     for v in vals:
                         opt = next(
-                            (o for o in comp.get("options", []) if str(v) in (o["label"], o["value"])),
+                            (
+                                o
+                                for o in comp.get("options", [])
+                                if str(v) in (o["label"], o["value"])
+                            ),
                             None,
                         )
                         if opt is None:
-                            raise EmulatorUsageError(f"no option {v!r} in {label or comp['custom_id']!r}")
+                            raise EmulatorUsageError(
+                                f"no option {v!r} in {label or comp['custom_id']!r}"
+                            )
                         mapped.append(opt["value"])
                     vals = mapped
-                return {"type": ctype, "id": comp.get("id"), "custom_id": comp["custom_id"], "values": vals}
+                return {
+                    "type": ctype,
+                    "id": comp.get("id"),
+                    "custom_id": comp["custom_id"],
+                    "values": vals,
+                }
             return None
 
         components: list[dict[str, Any]] = []
@@ -817,7 +862,7 @@ class ActorsMixin:
         user_id: int,
         *,
         roles: Iterable[Any] | None = None,
-        nick: str | None | type[Ellipsis] = ...,  # type: ignore[valid-type]
+        nick: str | type[Ellipsis] | None = ...,  # type: ignore[valid-type]
     ) -> st.MemberState:
         """An admin edits a member (roles/nick): state + GUILD_MEMBER_UPDATE."""
         guild = self.guilds[guild_id]
@@ -835,7 +880,9 @@ class ActorsMixin:
         """An admin creates a role: state + GUILD_ROLE_CREATE."""
         guild = self.guilds[guild_id]
         role = guild.add_role(name, permissions, **kwargs)
-        await self.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role.to_payload()})
+        await self.dispatch(
+            "GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role.to_payload()}
+        )
         return role
 
     async def delete_role(self: EmulatedDiscord, guild_id: int, role: Any) -> None:
@@ -852,7 +899,9 @@ class ActorsMixin:
         await self.dispatch("CHANNEL_CREATE", ch.to_payload())
         return ch
 
-    async def delete_channel(self: EmulatedDiscord, channel: Any, guild_id: int | None = None) -> None:
+    async def delete_channel(
+        self: EmulatedDiscord, channel: Any, guild_id: int | None = None
+    ) -> None:
         """An admin deletes a channel: state + CHANNEL_DELETE (later posts get 10003)."""
         if isinstance(channel, st.ChannelState):
             ch = channel

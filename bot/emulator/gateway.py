@@ -334,7 +334,7 @@ class GatewayMixin:
         Events sent while the socket is down are buffered and replayed on RESUME.
         """
         session = self._session
-        if session is None or not session.resumable and session.connection is None:
+        if session is None or (not session.resumable and session.connection is None):
             return False
         needed = EVENT_INTENTS.get(event)
         if event in MESSAGE_EVENTS:
@@ -357,7 +357,9 @@ class GatewayMixin:
 
     # -- fault helpers ---------------------------------------------------------------------
 
-    async def disconnect(self: EmulatedDiscord, resume: bool = True, code: int | None = None) -> None:
+    async def disconnect(
+        self: EmulatedDiscord, resume: bool = True, code: int | None = None
+    ) -> None:
         """Drop the bot's gateway socket.
 
         ``resume=True`` closes with 4000 (discord.py reconnects to resume_gateway_url and

@@ -180,7 +180,12 @@ class InteractionResult:
         return "\n".join(message_text(m) for m in self.messages)
 
     def buttons(self) -> list[dict[str, Any]]:
-        return [c for m in self.messages for c in iter_components(m.get("components", [])) if c.get("type") == 2]
+        return [
+            c
+            for m in self.messages
+            for c in iter_components(m.get("components", []))
+            if c.get("type") == 2
+        ]
 
     def button(self, label: str) -> dict[str, Any]:
         for b in self.buttons():

@@ -295,7 +295,9 @@ class RestMixin:
         if guild.top_role_position(self.bot_user.id) <= position:
             raise missing_permissions()
 
-    def _check_role_assignable(self: EmulatedDiscord, guild: st.GuildState, role: st.RoleState) -> None:
+    def _check_role_assignable(
+        self: EmulatedDiscord, guild: st.GuildState, role: st.RoleState
+    ) -> None:
         self._require(guild, st.MANAGE_ROLES)
         if role.managed or role.id == guild.id:
             raise missing_permissions()
@@ -361,7 +363,9 @@ class RestMixin:
         try:
             uid = int(req.body["recipient_id"])
         except (KeyError, ValueError):
-            raise form_error("recipient_id", "BASE_TYPE_REQUIRED", "This field is required") from None
+            raise form_error(
+                "recipient_id", "BASE_TYPE_REQUIRED", "This field is required"
+            ) from None
         if uid not in self._users:
             raise ApiError(400, 50035, "Invalid Recipient(s)")
         ch = self.dm_channel(uid)
@@ -397,7 +401,9 @@ class RestMixin:
         name = data.get("name")
         ctype = int(data.get("type", 1))
         if not isinstance(name, str) or not 1 <= len(name) <= 32:
-            raise form_error(prefix + "name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length.")
+            raise form_error(
+                prefix + "name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 32 in length."
+            )
         if ctype == 1 and (name != name.lower() or not re.fullmatch(r"[-_\w]{1,32}", name)):
             raise form_error(
                 prefix + "name", "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid"
@@ -448,7 +454,9 @@ class RestMixin:
             p = f"{path}.{i}"
             name = opt.get("name", "")
             if name != name.lower() or not re.fullmatch(r"[-_\w]{1,32}", name):
-                raise form_error(p + ".name", "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid")
+                raise form_error(
+                    p + ".name", "APPLICATION_COMMAND_INVALID_NAME", "Command name is invalid"
+                )
             if name in seen:
                 raise form_error(
                     p + ".name",
@@ -458,7 +466,9 @@ class RestMixin:
             seen.add(name)
             if not 1 <= len(opt.get("description") or "") <= 100:
                 raise form_error(
-                    p + ".description", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length."
+                    p + ".description",
+                    "BASE_TYPE_BAD_LENGTH",
+                    "Must be between 1 and 100 in length.",
                 )
             if opt.get("type") in (1, 2):
                 self._validate_options(opt.get("options") or [], p + ".options")
@@ -474,7 +484,9 @@ class RestMixin:
                 optional_seen = True
             choices = opt.get("choices") or []
             if len(choices) > 25:
-                raise form_error(p + ".choices", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+                raise form_error(
+                    p + ".choices", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."
+                )
             if choices and opt.get("autocomplete"):
                 raise form_error(
                     p + ".autocomplete",
@@ -579,19 +591,29 @@ class RestMixin:
             cid = c.get("custom_id")
             if cid is not None:
                 if len(cid) > 100:
-                    raise form_error(path, "BASE_TYPE_MAX_LENGTH", "custom_id must be 100 or fewer in length.")
+                    raise form_error(
+                        path, "BASE_TYPE_MAX_LENGTH", "custom_id must be 100 or fewer in length."
+                    )
                 if cid in custom_ids:
                     raise form_error(
-                        path, "COMPONENT_CUSTOM_ID_DUPLICATED", "Component custom id cannot be duplicated"
+                        path,
+                        "COMPONENT_CUSTOM_ID_DUPLICATED",
+                        "Component custom id cannot be duplicated",
                     )
                 custom_ids.add(cid)
             if ctype == 2:
                 if len(c.get("label") or "") > 80:
-                    raise form_error(path, "BASE_TYPE_MAX_LENGTH", "Button label must be 80 or fewer in length.")
+                    raise form_error(
+                        path, "BASE_TYPE_MAX_LENGTH", "Button label must be 80 or fewer in length."
+                    )
                 if c.get("style") != 5 and c.get("style") != 6 and not cid:
-                    raise form_error(path, "BASE_TYPE_REQUIRED", "custom_id is required for this button")
+                    raise form_error(
+                        path, "BASE_TYPE_REQUIRED", "custom_id is required for this button"
+                    )
             if ctype == 3 and len(c.get("options") or []) > 25:
-                raise form_error(path, "BASE_TYPE_MAX_LENGTH", "Select options must be 25 or fewer.")
+                raise form_error(
+                    path, "BASE_TYPE_MAX_LENGTH", "Select options must be 25 or fewer."
+                )
         if len([c for c in out if c.get("type") == 1]) > 5:
             raise form_error(path, "BASE_TYPE_MAX_LENGTH", "Must be 5 or fewer in length.")
         return out
@@ -607,24 +629,36 @@ class RestMixin:
             for key, limit in EMBED_LIMITS.items():
                 if len(e.get(key) or "") > limit:
                     raise form_error(
-                        f"embeds.{i}.{key}", "BASE_TYPE_MAX_LENGTH", f"Must be {limit} or fewer in length."
+                        f"embeds.{i}.{key}",
+                        "BASE_TYPE_MAX_LENGTH",
+                        f"Must be {limit} or fewer in length.",
                     )
             fields = e.get("fields") or []
             if len(fields) > 25:
-                raise form_error(f"embeds.{i}.fields", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+                raise form_error(
+                    f"embeds.{i}.fields", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."
+                )
             for j, f in enumerate(fields):
                 if not f.get("name") or len(f["name"]) > 256:
                     raise form_error(
-                        f"embeds.{i}.fields.{j}.name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 256 in length."
+                        f"embeds.{i}.fields.{j}.name",
+                        "BASE_TYPE_BAD_LENGTH",
+                        "Must be between 1 and 256 in length.",
                     )
                 if not f.get("value") or len(f["value"]) > 1024:
                     raise form_error(
-                        f"embeds.{i}.fields.{j}.value", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 1024 in length."
+                        f"embeds.{i}.fields.{j}.value",
+                        "BASE_TYPE_BAD_LENGTH",
+                        "Must be between 1 and 1024 in length.",
                     )
                 f.setdefault("inline", False)
             footer = (e.get("footer") or {}).get("text") or ""
             if len(footer) > 2048:
-                raise form_error(f"embeds.{i}.footer.text", "BASE_TYPE_MAX_LENGTH", "Must be 2048 or fewer in length.")
+                raise form_error(
+                    f"embeds.{i}.footer.text",
+                    "BASE_TYPE_MAX_LENGTH",
+                    "Must be 2048 or fewer in length.",
+                )
             total += len(e.get("title") or "") + len(e.get("description") or "") + len(footer)
             total += sum(len(f.get("name", "")) + len(f.get("value", "")) for f in fields)
             total += len((e.get("author") or {}).get("name") or "")
@@ -639,7 +673,9 @@ class RestMixin:
             e.setdefault("content_scan_version", 0)
             out.append(e)
         if total > 6000:
-            raise form_error("embeds", "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000")
+            raise form_error(
+                "embeds", "MAX_EMBED_SIZE_EXCEEDED", "Embed size exceeds maximum size of 6000"
+            )
         return out
 
     def _new_attachments(
@@ -695,17 +731,29 @@ class RestMixin:
         if len(content) > 2000:
             raise form_error("content", "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.")
         in_flags = int(body.get("flags") or 0) if flags is None else flags
-        msg_flags = in_flags & (SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS | IS_COMPONENTS_V2 | EPHEMERAL | LOADING)
+        msg_flags = in_flags & (
+            SUPPRESS_EMBEDS | SUPPRESS_NOTIFICATIONS | IS_COMPONENTS_V2 | EPHEMERAL | LOADING
+        )
         embeds = self._normalize_embeds(body.get("embeds") or [])
         components = self._normalize_components(body.get("components") or [], "components")
-        attachments = self._new_attachments(body, list(files), ephemeral=bool(msg_flags & EPHEMERAL))
+        attachments = self._new_attachments(
+            body, list(files), ephemeral=bool(msg_flags & EPHEMERAL)
+        )
         has_v2 = bool(msg_flags & IS_COMPONENTS_V2)
         if has_v2 and (content or embeds):
             raise form_error(
-                "content", "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
+                "content",
+                "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
                 "The 'content' and 'embeds' fields cannot be used when using MessageFlags.IS_COMPONENTS_V2",
             )
-        if not (content or embeds or components or attachments or body.get("sticker_ids") or body.get("poll")):
+        if not (
+            content
+            or embeds
+            or components
+            or attachments
+            or body.get("sticker_ids")
+            or body.get("poll")
+        ):
             if not msg_flags & LOADING:
                 raise ApiError(400, 50006, "Cannot send an empty message")
         mentions, mention_roles, everyone = self._parse_mentions(content, channel)
@@ -790,7 +838,9 @@ class RestMixin:
         if "content" in body:
             content = body["content"] or ""
             if len(content) > 2000:
-                raise form_error("content", "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length.")
+                raise form_error(
+                    "content", "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length."
+                )
             msg["content"] = content
             users, roles, everyone = self._parse_mentions(content, channel)
             msg.update(mentions=users, mention_roles=roles, mention_everyone=everyone)
@@ -891,7 +941,9 @@ class RestMixin:
                 existing = self.get_message(seen[0])
                 if existing is not None:
                     return 200, copy.deepcopy(existing)
-        msg = self.build_message(ch, self.bot_user, body, req.files, flags=int(body.get("flags") or 0) & ~EPHEMERAL)
+        msg = self.build_message(
+            ch, self.bot_user, body, req.files, flags=int(body.get("flags") or 0) & ~EPHEMERAL
+        )
         if nonce is not None and body.get("enforce_nonce"):
             self._nonces[(ch.id, str(nonce))] = (int(msg["id"]), self.now())
         self.store_message(msg)
@@ -985,9 +1037,11 @@ class RestMixin:
     async def r_crosspost(self: EmulatedDiscord, req: RestRequest) -> tuple[int, Any]:
         ch, msg = self._channel_message(req)
         if ch.type != st.GUILD_ANNOUNCEMENT:
-            raise ApiError(400, 40033, "This message has already been crossposted.") if (
-                msg["flags"] & CROSSPOSTED
-            ) else ApiError(403, 50068, "Invalid message type for operation")
+            raise (
+                ApiError(400, 40033, "This message has already been crossposted.")
+                if (msg["flags"] & CROSSPOSTED)
+                else ApiError(403, 50068, "Invalid message type for operation")
+            )
         if msg["flags"] & CROSSPOSTED:
             raise ApiError(400, 40033, "This message has already been crossposted.")
         if int(msg["author"]["id"]) != self.bot_user.id:
@@ -1067,7 +1121,9 @@ class RestMixin:
         if "nsfw" in body:
             ch.nsfw = bool(body["nsfw"])
         if "permission_overwrites" in body:
-            ch.permission_overwrites = [st.normalize_overwrite(o) for o in body["permission_overwrites"]]
+            ch.permission_overwrites = [
+                st.normalize_overwrite(o) for o in body["permission_overwrites"]
+            ]
         payload = ch.to_payload()
         await self.dispatch("CHANNEL_UPDATE", payload)
         return 200, payload
@@ -1199,7 +1255,9 @@ class RestMixin:
         guild = self._guild(req.id("guild_id"))
         return 200, self._member(guild, req.id("user_id")).to_payload()
 
-    async def _member_updated(self: EmulatedDiscord, guild: st.GuildState, m: st.MemberState) -> None:
+    async def _member_updated(
+        self: EmulatedDiscord, guild: st.GuildState, m: st.MemberState
+    ) -> None:
         payload = m.to_payload()
         payload["guild_id"] = str(guild.id)
         await self.dispatch("GUILD_MEMBER_UPDATE", payload)
@@ -1294,8 +1352,10 @@ class RestMixin:
         guild = self._guild(req.id("guild_id"))
         self._require(guild, st.MANAGE_ROLES)
         body = req.body
-        perms = int(body["permissions"]) if body.get("permissions") is not None else (
-            guild.everyone_role.permissions
+        perms = (
+            int(body["permissions"])
+            if body.get("permissions") is not None
+            else (guild.everyone_role.permissions)
         )
         self._check_grantable(guild, perms)
         if len(guild.roles) >= 250:
@@ -1307,7 +1367,9 @@ class RestMixin:
             hoist=bool(body.get("hoist")),
             mentionable=bool(body.get("mentionable")),
         )
-        await self.dispatch("GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role.to_payload()})
+        await self.dispatch(
+            "GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role.to_payload()}
+        )
         return 200, role.to_payload()
 
     @route("PATCH", "/guilds/{guild_id}/roles")
@@ -1352,7 +1414,9 @@ class RestMixin:
             role.hoist = bool(body["hoist"])
         if body.get("mentionable") is not None:
             role.mentionable = bool(body["mentionable"])
-        await self.dispatch("GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": role.to_payload()})
+        await self.dispatch(
+            "GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": role.to_payload()}
+        )
         return 200, role.to_payload()
 
     @route("DELETE", "/guilds/{guild_id}/roles/{role_id}")
@@ -1372,7 +1436,9 @@ class RestMixin:
             if role.id in m.roles:
                 m.roles.remove(role.id)
         guild._compact_positions()
-        await self.dispatch("GUILD_ROLE_DELETE", {"guild_id": str(guild.id), "role_id": str(role.id)})
+        await self.dispatch(
+            "GUILD_ROLE_DELETE", {"guild_id": str(guild.id), "role_id": str(role.id)}
+        )
 
     # scheduled events
 
@@ -1386,7 +1452,9 @@ class RestMixin:
         if not 1 <= len(ev.get("name") or "") <= 100:
             raise form_error("name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
         if len(ev.get("description") or "") > 1000:
-            raise form_error("description", "BASE_TYPE_MAX_LENGTH", "Must be 1000 or fewer in length.")
+            raise form_error(
+                "description", "BASE_TYPE_MAX_LENGTH", "Must be 1000 or fewer in length."
+            )
         if ev.get("privacy_level") != 2:
             raise form_error("privacy_level", "BASE_TYPE_CHOICES", "Value must be one of {2}.")
         etype = ev.get("entity_type")
@@ -1398,13 +1466,17 @@ class RestMixin:
                     "entity_metadata.location", "BASE_TYPE_REQUIRED", "This field is required"
                 )
             if not end:
-                raise form_error("scheduled_end_time", "BASE_TYPE_REQUIRED", "This field is required")
+                raise form_error(
+                    "scheduled_end_time", "BASE_TYPE_REQUIRED", "This field is required"
+                )
             if ev.get("channel_id"):
                 raise form_error("channel_id", "BASE_TYPE_NONE", "Must be null for external events")
         elif etype in (1, 2):
             ch = guild.channels.get(int(ev.get("channel_id") or 0))
             if ch is None or ch.type not in (2, 13):
-                raise form_error("channel_id", "BASE_TYPE_REQUIRED", "A voice or stage channel is required")
+                raise form_error(
+                    "channel_id", "BASE_TYPE_REQUIRED", "A voice or stage channel is required"
+                )
         else:
             raise form_error("entity_type", "BASE_TYPE_CHOICES", "Value must be one of {1, 2, 3}.")
         if end and _parse_time(end, "scheduled_end_time") <= start:
@@ -1484,7 +1556,9 @@ class RestMixin:
             new, old = int(body["status"]), ev["status"]
             allowed = {1: {2, 4}, 2: {3}}
             if new != old and new not in allowed.get(old, set()):
-                raise form_error("status", "GUILD_SCHEDULED_EVENT_INVALID_STATUS", "Invalid status transition")
+                raise form_error(
+                    "status", "GUILD_SCHEDULED_EVENT_INVALID_STATUS", "Invalid status transition"
+                )
         updated = {**ev}
         for key in (
             "name",
@@ -1544,7 +1618,9 @@ class RestMixin:
             1: {PONG},
         }[record.type]
         if ctype not in allowed:
-            raise form_error("type", "INTERACTION_RESPONSE_TYPE_INVALID", "Invalid interaction response type")
+            raise form_error(
+                "type", "INTERACTION_RESPONSE_TYPE_INVALID", "Invalid interaction response type"
+            )
         result: dict[str, Any] = {
             "interaction": {
                 "id": str(record.id),
@@ -1595,15 +1671,21 @@ class RestMixin:
         elif ctype == APPLICATION_COMMAND_AUTOCOMPLETE_RESULT:
             choices = data.get("choices") or []
             if len(choices) > 25:
-                raise form_error("data.choices", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length.")
+                raise form_error(
+                    "data.choices", "BASE_TYPE_MAX_LENGTH", "Must be 25 or fewer in length."
+                )
             record.choices = copy.deepcopy(choices)
             record.resolved = True
             self._ack(record, ctype, data)
         elif ctype == MODAL:
             if not data.get("custom_id") or not data.get("title") or not data.get("components"):
-                raise form_error("data", "BASE_TYPE_REQUIRED", "custom_id, title and components are required")
+                raise form_error(
+                    "data", "BASE_TYPE_REQUIRED", "custom_id, title and components are required"
+                )
             if len(data["title"]) > 45:
-                raise form_error("data.title", "BASE_TYPE_MAX_LENGTH", "Must be 45 or fewer in length.")
+                raise form_error(
+                    "data.title", "BASE_TYPE_MAX_LENGTH", "Must be 45 or fewer in length."
+                )
             record.modal = copy.deepcopy(data)
             record.resolved = True
             self._open_modals[record.user_id] = (record, record.modal)
@@ -1657,7 +1739,9 @@ class RestMixin:
             # The first followup after a deferred response replaces the loading message.
             msg = self.get_message(record.original_message_id)
             assert msg is not None
-            self._apply_edit(msg, {k: v for k, v in body.items() if k != "flags"}, req.files, channel)
+            self._apply_edit(
+                msg, {k: v for k, v in body.items() if k != "flags"}, req.files, channel
+            )
             record.resolved = True
             record.followup_ids.append(int(msg["id"]))
             self._log_message("update", msg, record=record)

@@ -335,7 +335,9 @@ class EmulatedDiscord(RestMixin, GatewayMixin, ActorsMixin):
         mid = int(message["id"])
         seq = next(self._touch_counter)
         self._touched[mid] = seq
-        ephemeral_user = record.user_id if record is not None and message["flags"] & EPHEMERAL else None
+        ephemeral_user = (
+            record.user_id if record is not None and message["flags"] & EPHEMERAL else None
+        )
         self.message_log.append(
             MessageEvent(
                 seq=seq,

@@ -171,7 +171,11 @@ class RoleState:
             "permissions": str(self.permissions),
             "position": self.position,
             "color": self.color,
-            "colors": {"primary_color": self.color, "secondary_color": None, "tertiary_color": None},
+            "colors": {
+                "primary_color": self.color,
+                "secondary_color": None,
+                "tertiary_color": None,
+            },
             "hoist": self.hoist,
             "managed": self.managed,
             "mentionable": self.mentionable,
@@ -580,11 +584,7 @@ class GuildState:
     def gateway_create_payload(self, *, with_members: bool) -> dict[str, Any]:
         payload = self.to_payload()
         bot_id = self.emu.bot_user.id
-        members = [
-            m.to_payload()
-            for m in self.members.values()
-            if with_members or m.id == bot_id
-        ]
+        members = [m.to_payload() for m in self.members.values() if with_members or m.id == bot_id]
         bot_member = self.members.get(bot_id)
         payload.update(
             joined_at=iso(bot_member.joined_at if bot_member else self.emu.now()),
