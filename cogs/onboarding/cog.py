@@ -22,6 +22,7 @@ from cogs.onboarding.render import charter_embed, request_embed
 from cogs.onboarding.roles import RoleChangeRefused, change_role, role_problem
 from cogs.onboarding.views import (
     DYNAMIC_ITEMS,
+    DecisionButton,
     RefusalModal,
     StructureSearchModal,
     decision_view,
@@ -491,12 +492,11 @@ class OnboardingCog(commands.Cog):
             for r in visible[:5]
         ]
         view = discord.ui.View(timeout=None)
-        for request in visible[:5]:
-            for item in decision_view(request.id).children:
-                item.row = visible.index(request)
-                if isinstance(item, discord.ui.Button):
-                    item.label = f"{item.label} #{request.id}"
-                view.add_item(item)
+        for row, request in enumerate(visible[:5]):
+            for decision, word in (("approve", "Valider"), ("refuse", "Refuser")):
+                button = DecisionButton(decision, request.id, label=f"{word} #{request.id}")
+                button.item.row = row
+                view.add_item(button)
         await interaction.response.send_message(
             t("onboarding.pending_title", locale, count=len(visible)),
             embeds=embeds,
