@@ -422,7 +422,7 @@ class ActorsMixin:
         self: EmulatedDiscord,
         record: InteractionRecord,
         *,
-        timeout: float,
+        timeout: float,  # noqa: ASYNC109
         settle: float,
         expect_followups: int,
     ) -> InteractionResult:
@@ -512,7 +512,7 @@ class ActorsMixin:
         locale: str | None = "fr",
         *,
         channel_id: int | None = None,
-        timeout: float = 10.0,
+        timeout: float = 10.0,  # noqa: ASYNC109
         settle: float = 0.05,
         expect_followups: int = 0,
     ) -> InteractionResult:
@@ -547,7 +547,7 @@ class ActorsMixin:
         locale: str | None = "fr",
         *,
         channel_id: int | None = None,
-        timeout: float = 5.0,
+        timeout: float = 5.0,  # noqa: ASYNC109
     ) -> list[dict[str, Any]]:
         """Type ``value`` in option ``focused`` and return the choices the bot suggests."""
         guild, _member, user = self._user_and_guild(guild_id, user_id)
@@ -618,7 +618,7 @@ class ActorsMixin:
         label: str | None = None,
         custom_id: str | None = None,
         *,
-        timeout: float = 10.0,
+        timeout: float = 10.0,  # noqa: ASYNC109
         settle: float = 0.05,
         expect_followups: int = 0,
     ) -> InteractionResult:
@@ -658,7 +658,7 @@ class ActorsMixin:
         custom_id: str | None = None,
         *,
         placeholder: str | None = None,
-        timeout: float = 10.0,
+        timeout: float = 10.0,  # noqa: ASYNC109
         settle: float = 0.05,
         expect_followups: int = 0,
     ) -> InteractionResult:
@@ -733,7 +733,7 @@ class ActorsMixin:
         custom_id: str | None = None,
         fields: Mapping[str, Any] | None = None,
         *,
-        timeout: float = 10.0,
+        timeout: float = 10.0,  # noqa: ASYNC109
         settle: float = 0.05,
         expect_followups: int = 0,
     ) -> InteractionResult:

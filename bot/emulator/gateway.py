@@ -398,18 +398,18 @@ class GatewayMixin:
         self._resumed_event.clear()
         await session.connection.send({"op": RECONNECT, "d": None, "s": None, "t": None})
 
-    async def wait_ready(self, timeout: float = 10.0) -> None:
+    async def wait_ready(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Wait until a session identified and got its GUILD_CREATEs."""
         await asyncio.wait_for(self._ready_event.wait(), timeout)
 
-    async def wait_resumed(self, timeout: float = 10.0) -> None:
+    async def wait_resumed(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         await asyncio.wait_for(self._resumed_event.wait(), timeout)
 
     @property
     def connected(self) -> bool:
         return self._session is not None and self._session.connection is not None
 
-    async def wait_connected(self, timeout: float = 10.0) -> None:
+    async def wait_connected(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout
         while not (self.connected and self._ready_event.is_set()):

@@ -15,6 +15,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from aiohttp import web
 
@@ -582,10 +583,8 @@ class RestMixin:
 
     def _normalize_components(self, components: list[dict[str, Any]], path: str) -> list[dict]:
         out = copy.deepcopy(components or [])
-        counter = 0
         custom_ids: set[str] = set()
-        for c in _walk(out):
-            counter += 1
+        for counter, c in enumerate(_walk(out), start=1):
             c.setdefault("id", counter)
             ctype = c.get("type")
             cid = c.get("custom_id")
@@ -746,16 +745,16 @@ class RestMixin:
                 "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
                 "The 'content' and 'embeds' fields cannot be used when using MessageFlags.IS_COMPONENTS_V2",
             )
-        if not (
+        has_body = bool(
             content
             or embeds
             or components
             or attachments
             or body.get("sticker_ids")
             or body.get("poll")
-        ):
-            if not msg_flags & LOADING:
-                raise ApiError(400, 50006, "Cannot send an empty message")
+        )
+        if not has_body and not msg_flags & LOADING:
+            raise ApiError(400, 50006, "Cannot send an empty message")
         mentions, mention_roles, everyone = self._parse_mentions(content, channel)
         mid = self.next_id()
         msg: dict[str, Any] = {
@@ -1004,9 +1003,8 @@ class RestMixin:
     @route("PATCH", "/channels/{channel_id}/messages/{message_id}")
     async def r_edit_message(self: EmulatedDiscord, req: RestRequest) -> tuple[int, Any]:
         ch, msg = self._channel_message(req)
-        if int(msg["author"]["id"]) != self.bot_user.id:
-            if set(req.body) - {"flags"}:
-                raise ApiError(403, 50005, "Cannot edit a message authored by another user")
+        if int(msg["author"]["id"]) != self.bot_user.id and set(req.body) - {"flags"}:
+            raise ApiError(403, 50005, "Cannot edit a message authored by another user")
         self._apply_edit(msg, req.body, req.files, ch)
         self._log_message("update", msg)
         await self._announce_update(msg)
@@ -1037,11 +1035,7 @@ class RestMixin:
     async def r_crosspost(self: EmulatedDiscord, req: RestRequest) -> tuple[int, Any]:
         ch, msg = self._channel_message(req)
         if ch.type != st.GUILD_ANNOUNCEMENT:
-            raise (
-                ApiError(400, 40033, "This message has already been crossposted.")
-                if (msg["flags"] & CROSSPOSTED)
-                else ApiError(403, 50068, "Invalid message type for operation")
-            )
+            raise ApiError(403, 50068, "Invalid message type for operation")
         if msg["flags"] & CROSSPOSTED:
             raise ApiError(400, 40033, "This message has already been crossposted.")
         if int(msg["author"]["id"]) != self.bot_user.id:
@@ -1055,8 +1049,6 @@ class RestMixin:
     @route("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me")
     async def r_react(self: EmulatedDiscord, req: RestRequest) -> tuple[int, Any]:
         _, msg = self._channel_message(req)
-        from urllib.parse import unquote
-
         emoji = unquote(req.params["emoji"])
         reactions = msg.setdefault("reactions", [])
         for r in reactions:
@@ -1081,8 +1073,6 @@ class RestMixin:
     @route("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me")
     async def r_unreact(self: EmulatedDiscord, req: RestRequest) -> tuple[int, Any]:
         _, msg = self._channel_message(req)
-        from urllib.parse import unquote
-
         emoji = unquote(req.params["emoji"])
         for r in list(msg.get("reactions", [])):
             if r["emoji"]["name"] == emoji and r["me"]:
@@ -1630,7 +1620,7 @@ class RestMixin:
             }
         }
         channel = self._channels[record.channel_id]
-        if ctype == CHANNEL_MESSAGE_WITH_SOURCE or ctype == DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE:
+        if ctype in (CHANNEL_MESSAGE_WITH_SOURCE, DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE):
             flags = int(data.get("flags") or 0)
             if ctype == DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE:
                 flags = (flags & EPHEMERAL) | LOADING

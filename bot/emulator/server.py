@@ -437,7 +437,7 @@ class EmulatedDiscord(RestMixin, GatewayMixin, ActorsMixin):
 
     # -- synchronisation -------------------------------------------------------------------
 
-    async def wait_idle(self, quiet: float = 0.05, timeout: float = 10.0) -> None:
+    async def wait_idle(self, quiet: float = 0.05, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Wait until no REST request is in flight and none arrived for ``quiet`` seconds."""
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout
@@ -459,8 +459,13 @@ class EmulatedDiscord(RestMixin, GatewayMixin, ActorsMixin):
         code: int | None = None,
         global_: bool = False,
         message: str | None = None,
+        via: bool = True,
     ) -> Fault:
-        """Make the next ``times`` matching REST calls fail (``times=-1``: forever)."""
+        """Make the next ``times`` matching REST calls fail (``times=-1``: forever).
+
+        A 429 carries ``Via`` (Discord's edge adds it; ``via=False`` mimics a Cloudflare ban,
+        which discord.py does not retry), ``retry_after``/``global`` and X-RateLimit-* headers.
+        """
         fault = Fault(
             method.upper(),
             path_regex,
@@ -470,6 +475,7 @@ class EmulatedDiscord(RestMixin, GatewayMixin, ActorsMixin):
             code=code,
             global_=global_,
             message=message,
+            via=via,
         )
         self.faults.append(fault)
         return fault
