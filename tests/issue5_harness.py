@@ -25,7 +25,9 @@ ISSUE5_EXTENSIONS = [
 
 @pytest.fixture
 async def harness(tmp_path) -> AsyncIterator[BotHarness]:  # type: ignore[no-untyped-def]
-    async with BotHarness(tmp_path, extensions=ISSUE5_EXTENSIONS, web=False) as running:
+    async with BotHarness(
+        tmp_path, extensions=ISSUE5_EXTENSIONS, web=False, seed_capabilities=False
+    ) as running:
         await startup_done(running)
         yield running
 

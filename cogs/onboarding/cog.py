@@ -236,9 +236,7 @@ class OnboardingCog(commands.Cog):
         )
         if submission.replaced is not None:
             await self._refresh_review_message(submission.replaced, None)
-        await self._post_for_review(
-            guild, request, submission.structure_name, current, referent_ids
-        )
+        await self.post_for_review(guild, request, submission.structure_name, current, referent_ids)
 
     async def _structure_referents(
         self, session: AsyncSession, guild_id: int, structure_id: int
@@ -252,7 +250,7 @@ class OnboardingCog(commands.Cog):
         )
         return list(rows)
 
-    async def _post_for_review(
+    async def post_for_review(
         self,
         guild: discord.Guild,
         request: OnboardingRequest,
