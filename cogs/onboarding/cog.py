@@ -479,6 +479,12 @@ class OnboardingCog(commands.Cog):
             rows = await requests.list_pending(session, guild.id)
             mine = await referent_structure_ids(session, guild.id, interaction.user.id)
             names = {s.id: s.display_name for s in await active_structures(session, guild.id)}
+            labels = {
+                v.id: v.label
+                for v in await session.scalars(
+                    select(CharterVersion).where(CharterVersion.guild_id == guild.id)
+                )
+            }
         visible = [r for r in rows if coordinator or r.structure_id in mine]
         if not visible:
             await interaction.response.send_message(
@@ -486,7 +492,11 @@ class OnboardingCog(commands.Cog):
             )
             return
         embeds = [
-            request_embed(r, structure_name=names.get(r.structure_id or 0, "-"), charter_label=None)
+            request_embed(
+                r,
+                structure_name=names.get(r.structure_id or 0, "-"),
+                charter_label=labels.get(r.charter_version_id or 0),
+            )
             for r in visible[:5]
         ]
         view = discord.ui.View(timeout=None)
