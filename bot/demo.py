@@ -5,6 +5,7 @@ Nothing here is used by `aiguillage run`.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import sys
 import tempfile
@@ -17,22 +18,33 @@ from bot.logging_setup import setup_logging
 log = logging.getLogger("aiguillage.demo")
 
 
-async def run_demo(
+def run_demo(
     script: str | None = None,
     directory: str | None = None,
     data_dir: str | None = None,
+) -> int:
+    """Check the paths, then run the demo; returns the process exit code."""
+    directory_file = Path(directory).resolve() if directory else None
+    if directory_file is not None and not directory_file.exists():
+        print(
+            f"aiguillage demo : fichier d'annuaire introuvable : {directory_file}", file=sys.stderr
+        )
+        return 2
+    script_path = Path(script).resolve() if script else None
+    if script_path is not None and not script_path.exists():
+        print(f"aiguillage demo : script introuvable : {script}", file=sys.stderr)
+        return 2
+    base_dir = script_path.parent if script_path else Path.cwd()
+    return asyncio.run(_run_demo(script_path, directory_file, data_dir, base_dir))
+
+
+async def _run_demo(
+    script: Path | None, directory_file: Path | None, data_dir: str | None, base_dir: Path
 ) -> int:
     from bot.emulator.console import DemoConsole
 
     # The transcript is the demo's output; keep the bot's log for warnings and errors.
     setup_logging("WARNING")
-    directory_file = Path(directory).resolve() if directory else None
-    if directory_file is not None and not directory_file.exists():
-        print(f"aiguillage demo : fichier d'annuaire introuvable : {directory_file}", file=sys.stderr)
-        return 2
-    if script is not None and not Path(script).exists():
-        print(f"aiguillage demo : script introuvable : {script}", file=sys.stderr)
-        return 2
     with tempfile.TemporaryDirectory(prefix="aiguillage-demo-") as tmp:
         root = Path(data_dir) if data_dir else Path(tmp)
         harness = BotHarness(root / "data", directory_file=directory_file)
@@ -55,7 +67,7 @@ async def run_demo(
             harness.network.people,
             advance,
             errors_seen=errors_seen,
-            base_dir=Path(script).resolve().parent if script else Path.cwd(),
+            base_dir=base_dir,
         )
         people = ", ".join(f"@{name}" for name in harness.network.people)
         print(
@@ -65,7 +77,7 @@ async def run_demo(
         )
         try:
             if script is not None:
-                code = await console.run_script(Path(script))
+                code = await console.run_script(script)
             else:
                 code = await console.interactive()
         finally:

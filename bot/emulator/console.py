@@ -503,6 +503,7 @@ class DemoConsole:
             cmd["name"],
             options,
             subcommand=path,
+            locale=None,  # the member's own Discord language
             settle=self.settle,
         )
 
@@ -610,6 +611,16 @@ _FR_PATTERNS: list[tuple[str, str]] = [
         r"ce menu prend entre \1 et \2 valeur(s)",
     ),
     (r"no modal is open for this user", "aucun formulaire ouvert"),
+    (
+        r"command /(\S+) is reserved to members with permissions (\d+)",
+        r"la commande /\1 est réservée aux membres ayant les permissions \2",
+    ),
+    (r"command /(\S+) is not available in DMs", r"la commande /\1 n'est pas disponible en MP"),
+    (r"the user cannot see #(.+)", r"ce membre ne voit pas le salon #\1"),
+    (
+        r"the user may not use commands in #(.+)",
+        r"ce membre ne peut pas utiliser de commandes dans #\1",
+    ),
 ]
 
 

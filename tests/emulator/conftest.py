@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import io
+import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
 
@@ -60,6 +61,17 @@ class PanelView(discord.ui.View):
     )
     async def ville(self, interaction: discord.Interaction, select: discord.ui.Select) -> None:
         await interaction.response.send_message(f"Ville choisie : {select.values[0]}")
+
+
+class AssignView(discord.ui.View):
+    @discord.ui.select(cls=discord.ui.UserSelect, custom_id="assign:users", max_values=2)
+    async def users(self, interaction: discord.Interaction, select: discord.ui.UserSelect) -> None:
+        names = ", ".join(sorted(u.display_name for u in select.values))
+        await interaction.response.send_message(f"Membres : {names}", ephemeral=True)
+
+    @discord.ui.select(cls=discord.ui.RoleSelect, custom_id="assign:role")
+    async def role(self, interaction: discord.Interaction, select: discord.ui.RoleSelect) -> None:
+        await interaction.response.send_message(f"Rôle : {select.values[0].name}", ephemeral=True)
 
 
 VILLES = ["Lyon", "Lille", "Limoges", "Paris", "Pau"]
@@ -183,6 +195,15 @@ class EmuTestBot(commands.Bot):
         async def panneau(interaction: discord.Interaction) -> None:
             await interaction.response.send_message("Que faire ?", view=PanelView())
 
+        @tree.command(description="Réglages du serveur")
+        @app_commands.default_permissions(manage_guild=True)
+        async def reglages(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("Réglages", ephemeral=True)
+
+        @tree.command(description="Assigner des membres")
+        async def assigner(interaction: discord.Interaction) -> None:
+            await interaction.response.send_message("Qui ?", view=AssignView(), ephemeral=True)
+
         @tree.command(description="Analyse un fichier")
         async def fichier(interaction: discord.Interaction, document: discord.Attachment) -> None:
             data = await document.read()
@@ -267,6 +288,20 @@ def build_world(emu: EmulatedDiscord) -> World:
     return World(guild, alice, bob, general, annonces, referent, super_role)
 
 
+@pytest.fixture(autouse=True)
+def no_client_errors(caplog: pytest.LogCaptureFixture):
+    """Fail a test when discord.py or the emulator logged an error (a payload it choked on,
+    an exception in an event handler, a handler crash in the emulator)."""
+    caplog.set_level(logging.WARNING)
+    yield
+    bad = [
+        r
+        for r in caplog.get_records("call") + caplog.get_records("setup")
+        if r.levelno >= logging.ERROR and r.name.startswith(("discord", "bot.emulator", "aiohttp"))
+    ]
+    assert not bad, "errors logged: " + "; ".join(f"{r.name}: {r.getMessage()}" for r in bad)
+
+
 @pytest.fixture
 async def emu() -> AsyncIterator[EmulatedDiscord]:
     emulator = EmulatedDiscord(heartbeat_interval=5.0)
@@ -282,26 +317,7 @@ def world(emu: EmulatedDiscord) -> World:
     return build_world(emu)
 
 
-async def start_bot(emu: EmulatedDiscord, bot: commands.Bot) -> asyncio.Task[None]:
-    task = asyncio.create_task(bot.start("emulated-token"))
-    await asyncio.wait_for(bot.wait_until_ready(), 10)
-    return task
-
-
-async def stop_bot(bot: commands.Bot, task: asyncio.Task[None]) -> None:
-    await bot.close()
-    try:
-        await asyncio.wait_for(task, 5)
-    except (asyncio.CancelledError, TimeoutError):
-        task.cancel()
-
-
 @pytest.fixture
 async def bot(emu: EmulatedDiscord, world: World) -> AsyncIterator[EmuTestBot]:
-    with emu.patch_discord():
-        test_bot = EmuTestBot()
-        task = await start_bot(emu, test_bot)
-        try:
-            yield test_bot
-        finally:
-            await stop_bot(test_bot, task)
+    async with emu.run_bot(EmuTestBot()) as test_bot:
+        yield test_bot

@@ -168,3 +168,27 @@ async def test_bot_error_fails_the_script(emu: EmulatedDiscord, world: World, bo
     assert "Une erreur est survenue." in text
     assert "⚠ le bot a journalisé 1 erreur(s) pendant cette ligne" in text
     assert console.failures == 1
+
+
+async def test_interactive_loop(
+    emu: EmulatedDiscord, world: World, bot: EmuTestBot, monkeypatch: pytest.MonkeyPatch
+):
+    typed = iter(["aide", "@alice /ping", "@bob /inconnue", "quitter", "@alice /ping"])
+    prompts: list[str] = []
+
+    def fake_input(prompt: str = "") -> str:
+        prompts.append(prompt)
+        return next(typed)
+
+    monkeypatch.setattr("builtins.input", fake_input)
+    lines: list[str] = []
+    console, _ = _console(emu, world, bot, lines)
+    code = await console.interactive()
+    text = "\n".join(lines)
+    assert code == 1  # one line failed
+    assert prompts == ["aiguillage> "] * 4
+    assert "Commandes disponibles :" in text
+    assert "    pong" in lines
+    assert "commande inconnue « /inconnue »" in text
+    assert lines[-1] == "Au revoir."
+    assert [m["content"] for m in emu.messages(world.general.id)] == ["pong"]

@@ -34,7 +34,9 @@ FACTS = """
 6. ConnectionState honours the guild_ready_timeout option in _delay_ready;
 7. gateway transport compression is zlib-stream (Z_SYNC_FLUSH suffix) unless zstd is present;
 8. Messageable.send always sends a nonce with enforce_nonce=True;
-9. interaction callbacks are POSTed with ?with_response=1 and parse interaction/resource.
+9. interaction callbacks are POSTed with ?with_response=1 and parse interaction/resource;
+10. a server op 1 HEARTBEAT is answered at once with {"op": 1, "d": <last sequence>}
+    (emu.sync() uses it as a barrier).
 """
 
 
@@ -142,3 +144,11 @@ def test_compression_and_nonce_and_callback_facts():
     assert "secrets.randbits(64)" in _src(discord.abc.Messageable.send), FACTS
     cb = _src(discord.webhook.async_.AsyncWebhookAdapter.create_interaction_response)
     assert "'with_response': '1'" in cb, FACTS
+
+
+def test_server_heartbeat_request_is_answered_with_sequence():
+    received = _src(discord.gateway.DiscordWebSocket.received_message)
+    assert "if op == self.HEARTBEAT:" in received and "self._keep_alive.beat()" in received, FACTS
+    payload = _src(discord.gateway.KeepAliveHandler.get_payload)
+    assert "'d': self.ws.sequence" in payload, FACTS
+    assert received.index("self.sequence = seq") < received.index("if op == self.HEARTBEAT:"), FACTS

@@ -5,12 +5,13 @@ from __future__ import annotations
 import asyncio
 import hashlib
 
+import aiohttp
 import discord
 import pytest
 
 from bot.emulator import EmulatedDiscord, EmulatorUsageError
 from bot.emulator.gateway import HEARTBEAT_ACK, HELLO
-from tests.emulator.conftest import EmuTestBot, World, start_bot, stop_bot
+from tests.emulator.conftest import EmuTestBot, World
 
 
 async def test_login_ready_and_guild_create(emu: EmulatedDiscord, world: World, bot: EmuTestBot):
@@ -84,6 +85,19 @@ async def test_slash_validation_like_discord_client(emu: EmulatedDiscord, world:
     assert res.content == "genre=permanence"
 
 
+async def test_default_member_permissions_hide_commands(emu: EmulatedDiscord, world: World, bot):
+    assert emu.find_command("reglages")["default_member_permissions"] == str(1 << 5)
+    with pytest.raises(EmulatorUsageError, match="reserved"):
+        await emu.slash(world.guild.id, world.alice.id, "reglages")
+    res = await emu.slash(world.guild.id, emu.owner.id, "reglages")
+    assert res.content == "Réglages"
+    hidden = world.guild.add_channel(
+        "bureau", overwrites=[{"id": world.guild.id, "type": 0, "deny": 1 << 10}]
+    )
+    with pytest.raises(EmulatorUsageError, match="cannot see"):
+        await emu.slash(world.guild.id, world.alice.id, "ping", channel_id=hidden.id)
+
+
 async def test_ephemeral_is_not_in_channel(emu: EmulatedDiscord, world: World, bot):
     before = len(emu.messages(world.general.id))
     res = await emu.slash(world.guild.id, world.alice.id, "secret")
@@ -135,6 +149,26 @@ async def test_select_menu(emu: EmulatedDiscord, world: World, bot):
     with pytest.raises(EmulatorUsageError):
         await emu.select(
             world.guild.id, world.alice.id, values=["Marseille"], custom_id="panel:ville"
+        )
+
+
+async def test_user_and_role_selects(emu: EmulatedDiscord, world: World, bot):
+    panel = await emu.slash(world.guild.id, world.alice.id, "assigner")
+    assert panel.ephemeral
+    res = await emu.select(
+        world.guild.id, world.alice.id, values=[world.bob, "@Alice"], custom_id="assign:users"
+    )
+    assert res.content == "Membres : Alice, Bob"
+    resolved = emu.records()[-1].payload["data"]["resolved"]
+    assert set(resolved["members"]) == {str(world.alice.id), str(world.bob.id)}
+    res = await emu.select(
+        world.guild.id, world.alice.id, panel, values=["&Référent"], custom_id="assign:role"
+    )
+    assert res.content == "Rôle : Référent"
+    # Someone else cannot use Alice's ephemeral message.
+    with pytest.raises(EmulatorUsageError):
+        await emu.select(
+            world.guild.id, world.bob.id, panel, values=[world.bob], custom_id="assign:users"
         )
 
 
@@ -273,6 +307,20 @@ async def test_gateway_drop_and_resume(emu: EmulatedDiscord, world: World, bot):
     assert res.content == "pong"
 
 
+async def test_reconnect_opcode_resumes(emu: EmulatedDiscord, world: World, bot):
+    await emu.request_reconnect()
+    await asyncio.wait_for(bot.resumed.wait(), 10)
+    assert emu.resume_count == 1
+    assert (await emu.slash(world.guild.id, world.alice.id, "ping")).content == "pong"
+
+
+async def test_privileged_intents_refused(emu: EmulatedDiscord, world: World):
+    emu.privileged_intents = 0
+    with pytest.raises(discord.PrivilegedIntentsRequired):
+        async with emu.run_bot(EmuTestBot()):
+            pass
+
+
 async def test_invalid_session_reidentifies(emu: EmulatedDiscord, world: World, bot):
     await emu.invalid_session(resumable=False)
     await emu.wait_connected(10)
@@ -376,21 +424,28 @@ async def test_dm_and_closed_dms(emu: EmulatedDiscord, world: World, bot):
 async def test_interaction_not_answered(emu: EmulatedDiscord, world: World):
     """A bot that never answers: the result says so, like Discord's client would."""
     emu.interaction_deadline = 0.2
-    with emu.patch_discord():
-        silent = EmuTestBot()
-        silent.answer_errors = False
+    silent = EmuTestBot()
+    silent.answer_errors = False
 
-        async def swallow(interaction: discord.Interaction) -> None:
-            return None
+    async def swallow(interaction: discord.Interaction) -> None:
+        return None
 
-        silent.tree.interaction_check = swallow  # type: ignore[method-assign]
-        task = await start_bot(emu, silent)
-        try:
-            res = await emu.slash(world.guild.id, world.alice.id, "ping")
-            assert not res.ok and res.callback_type is None
-            assert "did not respond" in res.error
-        finally:
-            await stop_bot(silent, task)
+    silent.tree.interaction_check = swallow  # type: ignore[method-assign]
+    async with emu.run_bot(silent):
+        res = await emu.slash(world.guild.id, world.alice.id, "ping")
+    assert not res.ok and res.callback_type is None
+    assert "did not respond" in res.error
+    # Answering after the deadline is refused like Discord does (10062 Unknown interaction).
+    record = emu.records()[-1]
+    async with (
+        aiohttp.ClientSession() as session,
+        session.post(
+            f"{emu.api_base}/interactions/{record.id}/{record.token}/callback",
+            json={"type": 4, "data": {"content": "trop tard"}},
+        ) as resp,
+    ):
+        assert resp.status == 404
+        assert (await resp.json())["code"] == 10062
 
 
 async def test_patch_restores_discord_defaults(emu: EmulatedDiscord):
