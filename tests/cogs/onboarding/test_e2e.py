@@ -106,7 +106,7 @@ async def test_structure_referent_approves_after_a_restart(harness: BotHarness) 
         harness.guild_id, mediatheque_referent, review, label="Valider"
     )
     await settle(harness)
-    assert "validée" in result.text
+    assert "validée" in result.text, result
     assert _has_role(harness, newcomer, "Membre du réseau")
     updated = harness.emu.get_message(int(review["id"]))
     assert "validée" in str(updated["embeds"])
