@@ -159,7 +159,7 @@ class OnboardingCog(commands.Cog):
             ),
         }
         if edit:
-            await interaction.response.edit_message(**kwargs)
+            await interaction.response.edit_message(**kwargs, allowed_mentions=NONE)
         else:
             await interaction.response.send_message(**kwargs, ephemeral=True, allowed_mentions=NONE)
 
@@ -233,6 +233,7 @@ class OnboardingCog(commands.Cog):
             content=t("onboarding.request_sent", locale, structure=submission.structure_name),
             embed=None,
             view=None,
+            allowed_mentions=NONE,
         )
         if submission.replaced is not None:
             await self._refresh_review_message(submission.replaced, None)
@@ -488,7 +489,7 @@ class OnboardingCog(commands.Cog):
         visible = [r for r in rows if coordinator or r.structure_id in mine]
         if not visible:
             await interaction.response.send_message(
-                t("onboarding.none_pending", locale), ephemeral=True
+                t("onboarding.none_pending", locale), ephemeral=True, allowed_mentions=NONE
             )
             return
         embeds = [
