@@ -13,6 +13,7 @@ import os
 import shutil
 import uuid
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
@@ -48,7 +49,9 @@ def _probe_postgres() -> str | None:
         await conn.close()
 
     try:
-        asyncio.run(probe())
+        # Run in a thread: the caller may be inside a running event loop (async fixtures).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(asyncio.run, probe()).result()
         _pg_reason = ""
     except Exception as exc:
         _pg_reason = f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__}: {exc})"
