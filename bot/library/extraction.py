@@ -7,6 +7,7 @@ OpenDocument files). Every refusal is a ``LibraryError`` whose key names a Frenc
 
 from __future__ import annotations
 
+import html
 import io
 import logging
 import re
@@ -83,6 +84,7 @@ KINDS: dict[str, FileKind] = {
         FileKind("gif", "image/gif", "gif", "image GIF", has_text=False),
         FileKind("webp", "image/webp", "webp", "image WebP", has_text=False),
         FileKind("md", "text/markdown", "md", "texte Markdown"),
+        FileKind("html", "text/html", "html", "page HTML"),
         FileKind("csv", "text/csv", "csv", "tableau CSV"),
         FileKind("txt", "text/plain", "txt", "texte"),
     )
@@ -105,11 +107,13 @@ _EXTENSION_CLAIMS = {
     "webp": "webp",
     "md": "md",
     "markdown": "md",
+    "html": "html",
+    "htm": "html",
     "txt": "txt",
     "text": "txt",
     "csv": "csv",
 }
-_TEXT_KINDS = {"md", "txt", "csv"}
+_TEXT_KINDS = {"md", "txt", "csv", "html"}
 # Executables and archives are refused even when they pretend to be something else.
 _EXTENSION_LABELS = {"exe": "programme Windows", "zip": "archive ZIP", "doc": "Word 97 (DOC)"}
 
@@ -260,6 +264,13 @@ def detect_kind(data: bytes, filename: str) -> FileKind:
     return KINDS[key]
 
 
+def _html_text(page: str) -> str:
+    """Visible text of an HTML page (newsletter archives): no scripts, styles or tags."""
+    page = re.sub(r"(?is)<(script|style)\b.*?</\1\s*>", " ", page)
+    page = re.sub(r"(?s)<[^>]*>", " ", page)
+    return html.unescape(re.sub(r"[ \t]+", " ", page))
+
+
 def _pdf_text(data: bytes, filename: str) -> str:
     from pypdf import PdfReader
     from pypdf.errors import DependencyError, FileNotDecryptedError, PdfReadError
@@ -363,6 +374,8 @@ def extract_text(data: bytes, kind: FileKind, filename: str) -> str:
     """Searchable text of a checked file ("" for images)."""
     if not kind.has_text:
         return ""
+    if kind.key == "html":
+        return _html_text(_decode_text(data) or "")[:MAX_TEXT_CHARS]
     if kind.key in _TEXT_KINDS:
         return (_decode_text(data) or "")[:MAX_TEXT_CHARS]
     if kind.key == "pdf":

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 from bot.library.errors import LibraryError
 from bot.library.textnorm import fold
 
-TITLE_MIN, TITLE_MAX = 3, 200
+TITLE_MIN, TITLE_MAX = 3, 300
 DESCRIPTION_MAX = 1000
 TAG_MAX_CHARS = 40
 TAGS_MAX = 10
@@ -76,9 +76,15 @@ def parse_tags(raw: str | list[str] | None) -> list[tuple[str, str]]:
 
 
 def clean_category(category: str | None) -> str:
-    category = (category or "").strip()
+    """A category as stored: one of ours by key ("Charte" -> "charte"), or the caller's own
+    (other capabilities may file under a category of theirs)."""
+    category = re.sub(r"\s+", " ", category or "").strip()
     if len(category) > 100:
         raise LibraryError("library.error.category_unknown", category=category[:60])
+    folded = fold(category)
+    for key, label in CATEGORIES.items():
+        if folded in (key, fold(label)):
+            return key
     return category
 
 

@@ -170,3 +170,32 @@ def test_path_tricks_in_file_names_are_neutralised(raw: str, expected: str) -> N
 def test_long_names_keep_their_extension() -> None:
     name = safe_filename("é" * 500 + ".pdf")
     assert len(name) <= MAX_FILENAME_CHARS and name.endswith(".pdf")
+
+
+def test_html_pages_are_kept_as_html_and_indexed_without_tags() -> None:
+    page = (
+        "<html><head><style>p{color:red}</style><script>alert('x')</script></head>"
+        "<body><h1>Lettre n°4</h1><p>Ateliers &amp; permanences</p></body></html>"
+    ).encode()
+    result = check_and_extract(page, "lettre-4.html")
+    assert result.kind.key == "html" and result.filename == "lettre-4.html"
+    assert "Ateliers & permanences" in result.text
+    assert "alert" not in result.text and "color" not in result.text
+
+
+def test_library_errors_reach_people_through_the_runtime_handler() -> None:
+    from bot.errors import UserError, describe_error
+
+    error = LibraryError("library.error.pdf_encrypted", filename="a.pdf")
+    assert isinstance(error, UserError)
+    message, unexpected = describe_error(error, "fr")
+    assert "protégé par un mot de passe" in message and not unexpected
+
+
+def test_categories_given_by_label_are_stored_by_key() -> None:
+    from bot.library.fields import clean_category
+
+    assert clean_category("Charte") == "charte"
+    assert clean_category("Lettre d'information") == "lettre"
+    assert clean_category("compte-rendu") == "compte-rendu"
+    assert clean_category("COPIL") == "COPIL"
