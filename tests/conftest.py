@@ -47,7 +47,7 @@ def _probe_postgres() -> str | None:
     try:
         asyncio.run(probe())
         _pg_reason = ""
-    except Exception as exc:  # noqa: BLE001 - any failure means "no PostgreSQL here"
+    except Exception as exc:
         _pg_reason = f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__}: {exc})"
     return _pg_reason or None
 
@@ -95,6 +95,17 @@ def db_url(request: pytest.FixtureRequest, tmp_path) -> str:  # type: ignore[no-
     """A URL to an EMPTY database on each engine."""
     if request.param == "sqlite":
         return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
+    reason = _probe_postgres()
+    if reason:
+        pytest.skip(reason)
+    url = asyncio.run(create_pg_database())
+    request.addfinalizer(lambda: asyncio.run(drop_pg_database(url)))
+    return url
+
+
+@pytest.fixture
+def pg_url(request: pytest.FixtureRequest) -> str:
+    """A URL to an EMPTY throwaway PostgreSQL database (skipped where none answers)."""
     reason = _probe_postgres()
     if reason:
         pytest.skip(reason)

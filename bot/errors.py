@@ -1,0 +1,137 @@
+"""The one error handler for app commands, views and modals.
+
+The user gets an ephemeral message in their language with a short error id; the log gets
+the full details under the same id. Known failures (refusals, bad input, Discord
+permissions, database down) get a message that says what to do next.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import Any
+
+import discord
+from discord import app_commands
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+
+from bot.i18n import locale_of, t
+
+log = logging.getLogger("aiguillage.errors")
+
+
+class UserError(Exception):
+    """A refusal or bad input, explained to the user with catalogue message ``key``."""
+
+    def __init__(self, key: str, /, **kwargs: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.kwargs = kwargs
+
+    def render(self, locale: str) -> str:
+        return t(self.key, locale, **self.kwargs)
+
+
+class PermissionRefused(app_commands.CheckFailure):
+    def __init__(self, key: str, /, **kwargs: Any) -> None:
+        super().__init__(key)
+        self.key = key
+        self.kwargs = kwargs
+
+
+def new_error_id() -> str:
+    return secrets.token_hex(3).upper()
+
+
+def _unwrap(error: BaseException) -> BaseException:
+    while isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
+        inner = error.__cause__ or getattr(error, "original", None)
+        if inner is None or isinstance(error, app_commands.TransformerError):
+            break
+        error = inner
+    return error
+
+
+def describe_error(error: BaseException, locale: str) -> tuple[str, bool]:
+    """(message for the user, whether it is unexpected and must be logged with a trace)."""
+    error = _unwrap(error)
+    if isinstance(error, UserError | PermissionRefused):
+        return t(error.key, locale, **error.kwargs), False
+    if isinstance(error, app_commands.NoPrivateMessage):
+        return t("core.refused.guild_only", locale), False
+    if isinstance(error, app_commands.CommandOnCooldown):
+        return t("core.error.cooldown", locale, seconds=round(error.retry_after, 1)), False
+    if isinstance(error, app_commands.TransformerError):
+        return t("core.error.bad_option", locale, value=str(error.value)[:100]), False
+    if isinstance(error, app_commands.CheckFailure):
+        return t("core.refused.generic", locale), False
+    if isinstance(error, discord.Forbidden):
+        return t("core.error.discord_forbidden", locale, detail=error.text[:200]), True
+    if isinstance(error, discord.NotFound):
+        return t("core.error.discord_not_found", locale), True
+    if isinstance(error, discord.DiscordServerError):
+        return t("core.error.discord_down", locale), True
+    if isinstance(error, OperationalError | InterfaceError | ConnectionError | OSError) or (
+        isinstance(error, DBAPIError) and error.connection_invalidated
+    ):
+        return t("core.error.database_down", locale), True
+    return t("core.error.unexpected", locale), True
+
+
+async def send_ephemeral(interaction: discord.Interaction, content: str) -> None:
+    try:
+        if interaction.response.is_done():
+            await interaction.followup.send(
+                content, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            )
+        else:
+            await interaction.response.send_message(
+                content, ephemeral=True, allowed_mentions=discord.AllowedMentions.none()
+            )
+    except discord.HTTPException:
+        log.warning("could not deliver an error message to interaction %s", interaction.id)
+
+
+async def report_interaction_error(interaction: discord.Interaction, error: BaseException) -> str:
+    """Answer the user and log; returns the error id."""
+    locale = locale_of(interaction)
+    message, unexpected = describe_error(error, locale)
+    error_id = new_error_id()
+    command = getattr(interaction.command, "qualified_name", None) or (
+        interaction.data
+        and (interaction.data.get("custom_id") if isinstance(interaction.data, dict) else None)
+    )
+    if unexpected:
+        log.error(
+            "interaction failed error_id=%s command=%s guild=%s user=%s",
+            error_id,
+            command,
+            interaction.guild_id,
+            interaction.user.id if interaction.user else None,
+            exc_info=_unwrap(error),
+        )
+        message = f"{message}\n{t('core.error.id', locale, error_id=error_id)}"
+    else:
+        log.info("refused command=%s user=%s reason=%s", command, interaction.user.id, message)
+    client = interaction.client
+    metrics = getattr(client, "metrics", None)
+    if metrics is not None:
+        metrics.command_errors.labels(kind="unexpected" if unexpected else "refused").inc()
+    if unexpected and hasattr(client, "errors_seen"):
+        client.errors_seen += 1
+    await send_ephemeral(interaction, message)
+    return error_id
+
+
+class ReportingView(discord.ui.View):
+    """A view whose errors go through the one error handler."""
+
+    async def on_error(
+        self, interaction: discord.Interaction, error: Exception, item: discord.ui.Item[Any]
+    ) -> None:
+        await report_interaction_error(interaction, error)
+
+
+class ReportingModal(discord.ui.Modal):
+    async def on_error(self, interaction: discord.Interaction, error: Exception) -> None:
+        await report_interaction_error(interaction, error)
