@@ -1,0 +1,683 @@
+"""What the public guide shows, read from the directory: only public fields, never a
+referent, an internal note or a Discord id.
+
+Everything here is plain data (dataclasses) built from explicit column lists, so a
+template can never reach a field that was not chosen for publication. Need matching and
+opening hours come from the directory's logic modules.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import Float, case, cast, func, literal, select
+from sqlalchemy.ext.asyncio import AsyncSession
+from sqlalchemy.sql.elements import ColumnElement
+
+from cogs.directory.hours import PARIS, describe_status, opening_status, weekly_table
+from cogs.directory.matching import MatchResult, SynonymTable
+from cogs.directory.search import BIT_NO_PUBLIC, BIT_WALK_IN, BITS_APPOINTMENT, BITS_FREE
+from cogs.directory.standard import typologie_codes
+from db.models.structures import FRAIS, SERVICES, Structure, fold, vocabulary_mask
+
+PAGE_SIZE = 20
+MAX_PAGE_SIZE = 100
+MAX_QUERY_LENGTH = 200
+
+
+@dataclass(frozen=True)
+class KindOfHelp:
+    """A kind of help in residents' words, covering one or more services of the standard."""
+
+    key: str
+    label: str
+    hint: str
+    services: tuple[str, ...]
+
+    @property
+    def mask(self) -> int:
+        return vocabulary_mask(list(self.services), SERVICES)
+
+
+# The city's guide sorts places by what a resident comes for (its plan names wifi points,
+# self-service equipment and places with mediators); every service of the standard is in
+# exactly one kind.
+KINDS: tuple[KindOfHelp, ...] = (
+    KindOfHelp(
+        "demarches",
+        "Faire ses démarches en ligne",
+        "CAF, impôts, santé, papiers d'identité, retraite…",
+        ("Aide aux démarches administratives",),
+    ),
+    KindOfHelp(
+        "acces",
+        "Accéder à un ordinateur ou à internet",
+        "postes en libre-service, wifi, impression, scanner…",
+        ("Accès internet et matériel informatique",),
+    ),
+    KindOfHelp(
+        "apprendre",
+        "Apprendre à utiliser le numérique",
+        "ordinateur, smartphone, internet, courriels, sécurité…",
+        (
+            "Maîtrise des outils numériques du quotidien",
+            "Utilisation sécurisée du numérique",
+            "Compréhension du monde numérique",
+        ),
+    ),
+    KindOfHelp(
+        "emploi",
+        "Chercher un emploi avec le numérique",
+        "CV, candidatures, France Travail…",
+        ("Insertion professionnelle via le numérique",),
+    ),
+    KindOfHelp(
+        "parents",
+        "Parents et enfants",
+        "ENT, Pronote, Parcoursup, usages en famille…",
+        ("Parentalité et éducation avec le numérique",),
+    ),
+    KindOfHelp(
+        "equipement",
+        "S'équiper à petit prix",
+        "ordinateur ou téléphone à prix solidaire…",
+        ("Acquisition de matériel informatique à prix solidaire",),
+    ),
+    KindOfHelp(
+        "loisirs",
+        "Loisirs et créations numériques",
+        "ateliers, jeux, photo, vidéo…",
+        ("Loisirs et créations numériques",),
+    ),
+)
+KINDS_BY_KEY = {kind.key: kind for kind in KINDS}
+
+
+def kinds_of(services_mask: int) -> list[KindOfHelp]:
+    return [kind for kind in KINDS if services_mask & kind.mask]
+
+
+# --------------------------------------------------------------------------- zones
+
+
+@dataclass(frozen=True)
+class Zone:
+    """A neighbourhood (quartier) or a commune, as offered in the guide's selector.
+    ``key`` is what the URL carries: ``q:<folded quartier>|<folded commune>`` or
+    ``c:<folded commune>``."""
+
+    key: str
+    label: str
+    commune: str
+    count: int
+    is_commune: bool
+
+
+@dataclass
+class GuideStats:
+    """Figures of a guild's published directory, cached briefly by the web side."""
+
+    place_count: int
+    data_date: date | None  # newest `date_maj` or verification: "données du …"
+    last_modified: datetime | None  # newest change of any row (HTTP Last-Modified)
+    zones: list[Zone] = field(default_factory=list)
+
+    @property
+    def version(self) -> str:
+        stamp = self.last_modified.isoformat() if self.last_modified else "-"
+        return f"{self.place_count}:{stamp}"
+
+    def zone(self, key: str | None) -> Zone | None:
+        if not key:
+            return None
+        for zone in self.zones:
+            if zone.key == key:
+                return zone
+        return None
+
+
+def _public_filter(guild_id: int) -> list[ColumnElement[bool]]:
+    """Places a resident can go to: active, and not marked "does not receive the public"."""
+    return [
+        Structure.guild_id == guild_id,
+        Structure.archived_at.is_(None),
+        Structure.acces_mask.op("&")(BIT_NO_PUBLIC) == 0,
+    ]
+
+
+async def guide_stats(session: AsyncSession, guild_id: int) -> GuideStats:
+    rows = (
+        await session.execute(
+            select(
+                Structure.quartier,
+                Structure.quartier_key,
+                Structure.commune,
+                Structure.commune_key,
+                func.count(),
+                func.max(Structure.date_maj),
+                func.max(Structure.verified_at),
+            )
+            .where(*_public_filter(guild_id))
+            .group_by(
+                Structure.quartier, Structure.quartier_key, Structure.commune, Structure.commune_key
+            )
+        )
+    ).all()
+    # Any change, archiving included, moves this: the version of the exports.
+    last_modified = await session.scalar(
+        select(func.max(Structure.updated_at)).where(Structure.guild_id == guild_id)
+    )
+    if isinstance(last_modified, datetime) and last_modified.tzinfo is None:
+        last_modified = last_modified.replace(tzinfo=UTC)
+    communes: dict[str, dict[str, Any]] = {}
+    newest: date | None = None
+    total = 0
+    for quartier, quartier_key, commune, commune_key, count, date_maj, verified_at in rows:
+        total += count
+        for moment in (date_maj, verified_at):
+            if moment is None:
+                continue
+            day = _as_date(moment)
+            if newest is None or day > newest:
+                newest = day
+        entry = communes.setdefault(commune_key, {"label": commune, "count": 0, "quartiers": {}})
+        entry["count"] += count
+        if quartier_key:
+            known = entry["quartiers"].get(quartier_key)
+            entry["quartiers"][quartier_key] = (quartier, count + (known[1] if known else 0))
+    zones: list[Zone] = []
+    for commune_key, entry in sorted(communes.items(), key=lambda kv: kv[1]["label"]):
+        zones.append(Zone(f"c:{commune_key}", entry["label"], entry["label"], entry["count"], True))
+        for quartier_key, (quartier, count) in sorted(
+            entry["quartiers"].items(), key=lambda kv: fold(kv[1][0])
+        ):
+            zones.append(
+                Zone(f"q:{quartier_key}|{commune_key}", quartier, entry["label"], count, False)
+            )
+    return GuideStats(total, newest, last_modified, zones)
+
+
+def _as_date(value: Any) -> date:
+    if isinstance(value, datetime):
+        return value.astimezone(PARIS).date()
+    if isinstance(value, str):  # SQLite hands aggregates of dates back as text
+        return date.fromisoformat(value[:10])
+    return value
+
+
+def zone_conditions(zone_key: str | None) -> list[ColumnElement[bool]]:
+    if not zone_key:
+        return []
+    if zone_key.startswith("c:"):
+        return [Structure.commune_key == zone_key[2:]]
+    if zone_key.startswith("q:") and "|" in zone_key:
+        quartier_key, commune_key = zone_key[2:].split("|", 1)
+        return [Structure.quartier_key == quartier_key, Structure.commune_key == commune_key]
+    return []
+
+
+# --------------------------------------------------------------------------- listing
+
+
+@dataclass(frozen=True)
+class GuideQuery:
+    text: str = ""  # a need in plain French, or part of a place's name
+    kind: str = ""  # a KindOfHelp key
+    zone: str = ""  # a Zone key
+    page: int = 1
+
+    @classmethod
+    def from_params(cls, params: Any) -> GuideQuery:
+        """From URL parameters, forgiving: unknown values are dropped, numbers clamped."""
+        text = " ".join(str(params.get("besoin", "")).split())[:MAX_QUERY_LENGTH]
+        kind = str(params.get("aide", ""))
+        if kind not in KINDS_BY_KEY:
+            kind = ""
+        zone = str(params.get("zone", ""))[:450]
+        try:
+            page = int(str(params.get("page", "1")))
+        except ValueError:
+            page = 1
+        return cls(text=text, kind=kind, zone=zone, page=max(1, min(page, 100_000)))
+
+
+@dataclass
+class ListingItem:
+    external_id: str
+    name: str
+    address: str
+    commune: str
+    quartier: str | None
+    summary: str
+    kinds: list[str]
+    services: list[str]
+    matched_services: list[str]
+    open_now: bool
+    hours_known: bool
+    status: str
+    free: bool
+    paid: bool
+    walk_in: bool
+    appointment: bool
+    telephone: str | None
+
+
+@dataclass
+class ListingPage:
+    query: GuideQuery
+    items: list[ListingItem]
+    total: int
+    page: int
+    page_count: int
+    understood: bool  # the text was understood as a need (else: searched in names)
+    needs: list[str] = field(default_factory=list)  # what was understood, for the heading
+    suggestions: list[str] = field(default_factory=list)  # needs to try when nothing matched
+    unknown_zone: bool = False
+    page_size: int = PAGE_SIZE
+
+    @property
+    def first_index(self) -> int:
+        return (self.page - 1) * self.page_size + 1 if self.items else 0
+
+    @property
+    def last_index(self) -> int:
+        return self.first_index + len(self.items) - 1 if self.items else 0
+
+
+_LISTING_COLUMNS = (
+    Structure.external_id,
+    Structure.nom,
+    Structure.adresse,
+    Structure.complement_adresse,
+    Structure.code_postal,
+    Structure.commune,
+    Structure.quartier,
+    Structure.presentation_resume,
+    Structure.horaires,
+    Structure.telephone,
+    Structure.prise_rdv,
+    Structure.services_mask,
+    Structure.frais_mask,
+    Structure.acces_mask,
+)
+
+
+def fit_expression(match: MatchResult) -> ColumnElement[Any]:
+    """The directory's service fit as SQL (1 per need for a primary service, 0.5 for a
+    secondary one, times the match score, plus a small bonus for a relevant label); the
+    same weights as ``MatchResult.fit``, which `/orienter` uses."""
+    from cogs.directory.matching import DISPOSITIF_BONUS, SECONDARY_WEIGHT
+
+    services = Structure.services_mask
+    terms: list[ColumnElement[Any]] = []
+    for need_match in match.matches:
+        need = need_match.need
+        terms.append(
+            case(
+                (services.op("&")(need.services_mask) != 0, literal(need_match.score)),
+                (
+                    services.op("&")(need.secondary_mask) != 0,
+                    literal(SECONDARY_WEIGHT * need_match.score),
+                ),
+                else_=literal(0.0),
+            )
+        )
+        if need.dispositifs_mask:
+            terms.append(
+                case(
+                    (
+                        (services.op("&")(need.services_mask | need.secondary_mask) != 0)
+                        & (Structure.dispositifs_mask.op("&")(need.dispositifs_mask) != 0),
+                        literal(DISPOSITIF_BONUS),
+                    ),
+                    else_=literal(0.0),
+                )
+            )
+    if not terms:
+        return literal(0.0)
+    return cast(sum(terms[1:], terms[0]), Float)
+
+
+def status_text(expression: str | None, now: datetime) -> tuple[bool, bool, str]:
+    """(known, open now, French sentence without the coloured emoji: the page shows the
+    state in words and with a badge, so screen readers do not read "green circle")."""
+    status = opening_status(expression, now)
+    text = describe_status(status, now, "fr")
+    for prefix in ("🟢 ", "🔴 "):
+        text = text.removeprefix(prefix)
+    if status.open_now and text.startswith("Ouvert"):
+        text = "Ouvert maintenant" + text[len("Ouvert") :]
+    return status.known, status.open_now, text
+
+
+def _item(row: Any, now: datetime, wanted_mask: int) -> ListingItem:
+    known, open_now, text = status_text(row.horaires, now)
+    services_mask = row.services_mask
+    address = ", ".join(
+        part for part in (row.adresse, row.complement_adresse) if part and part.strip()
+    )
+    summary = (row.presentation_resume or "").strip()
+    if len(summary) > 220:
+        summary = summary[:217].rsplit(" ", 1)[0] + "…"
+    frais_mask = row.frais_mask
+    return ListingItem(
+        external_id=row.external_id,
+        name=row.nom,
+        address=address,
+        commune=f"{row.code_postal} {row.commune}".strip(),
+        quartier=row.quartier,
+        summary=summary,
+        kinds=[kind.label for kind in kinds_of(services_mask)],
+        services=[s for i, s in enumerate(SERVICES) if services_mask >> i & 1],
+        matched_services=[
+            s for i, s in enumerate(SERVICES) if (services_mask & wanted_mask) >> i & 1
+        ],
+        open_now=open_now,
+        hours_known=known,
+        status=text,
+        free=bool(frais_mask & BITS_FREE),
+        paid=bool(frais_mask & (1 << FRAIS.index("Payant"))),
+        walk_in=bool(row.acces_mask & BIT_WALK_IN),
+        appointment=bool(row.acces_mask & BITS_APPOINTMENT) or bool(row.prise_rdv),
+        telephone=row.telephone,
+    )
+
+
+async def listing(
+    session: AsyncSession,
+    guild_id: int,
+    query: GuideQuery,
+    now: datetime,
+    table: SynonymTable,
+    stats: GuideStats | None = None,
+    page_size: int = PAGE_SIZE,
+) -> ListingPage:
+    """One page of places for a search: by need (the directory's matching, so "dossier
+    caf" finds places declaring administrative help, and never one that does not), else by
+    name; narrowed by kind of help and zone; ranked by fit, then name."""
+    page_size = max(1, min(page_size, MAX_PAGE_SIZE))
+    conditions = _public_filter(guild_id)
+    unknown_zone = False
+    if query.zone:
+        if stats is not None and stats.zone(query.zone) is None:
+            unknown_zone = True
+        else:
+            conditions += zone_conditions(query.zone)
+    if query.kind:
+        conditions.append(Structure.services_mask.op("&")(KINDS_BY_KEY[query.kind].mask) != 0)
+    order: list[Any] = []
+    understood = False
+    needs: list[str] = []
+    suggestions: list[str] = []
+    wanted_mask = 0
+    if query.text:
+        match = table.match(query.text)
+        if match.understood:
+            understood = True
+            wanted_mask = match.wanted_mask
+            needs = [m.need.label for m in match.matches]
+            conditions.append(Structure.services_mask.op("&")(wanted_mask) != 0)
+            order.append(fit_expression(match).desc())
+        else:
+            # Not a need we know: perhaps the name of a place ("médiathèque", "PIMMS").
+            words = fold(query.text).split()
+            conditions += [Structure.search_key.contains(word, autoescape=True) for word in words]
+            suggestions = [need.label for need in table.closest_needs(query.text)]
+    if query.kind:
+        wanted_mask |= KINDS_BY_KEY[query.kind].mask
+    # The folded name leads search_key: alphabetical order that ignores case and accents.
+    order += [Structure.search_key, Structure.id]
+    total = await session.scalar(select(func.count()).select_from(Structure).where(*conditions))
+    total = int(total or 0)
+    page_count = max(1, math.ceil(total / page_size))
+    page = min(query.page, page_count)
+    rows = (
+        await session.execute(
+            select(*_LISTING_COLUMNS)
+            .where(*conditions)
+            .order_by(*order)
+            .offset((page - 1) * page_size)
+            .limit(page_size)
+        )
+    ).all()
+    return ListingPage(
+        query=query,
+        items=[_item(row, now, wanted_mask) for row in rows],
+        total=total,
+        page=page,
+        page_count=page_count,
+        understood=understood,
+        needs=needs,
+        suggestions=suggestions if not total else [],
+        unknown_zone=unknown_zone,
+        page_size=page_size,
+    )
+
+
+# --------------------------------------------------------------------------- one place
+
+
+@dataclass
+class PublicPlace:
+    """A place as published: the standard's public fields and our neighbourhood only."""
+
+    external_id: str
+    name: str
+    types: list[str]
+    summary: str
+    detail: str
+    address: str
+    address_extra: str
+    code_postal: str
+    commune: str
+    quartier: str | None
+    latitude: float | None
+    longitude: float | None
+    telephone: str | None
+    emails: list[str]
+    websites: list[str]
+    booking_url: str | None
+    accessibility_url: str | None
+    hours_expression: str | None
+    week: list[tuple[str, str]]
+    open_now: bool
+    hours_known: bool
+    status: str
+    services: list[str]
+    kinds: list[str]
+    publics: list[str]
+    specific_support: list[str]
+    fees: list[str]
+    access: list[str]
+    support_modes: list[str]
+    programmes: list[str]
+    labels: list[str]
+    mobility: list[str]
+    updated_on: date | None
+    free: bool
+    walk_in: bool
+    appointment: bool
+    services_mask: int = 0
+
+    @property
+    def osm_url(self) -> str:
+        from urllib.parse import quote
+
+        if self.latitude is not None and self.longitude is not None:
+            lat, lon = f"{self.latitude:.6f}", f"{self.longitude:.6f}"
+            return f"https://www.openstreetmap.org/?mlat={lat}&mlon={lon}#map=18/{lat}/{lon}"
+        text = f"{self.address}, {self.code_postal} {self.commune}"
+        return "https://www.openstreetmap.org/search?query=" + quote(text)
+
+    @property
+    def phone_display(self) -> str | None:
+        """+33556000101 → 05 56 00 01 01 (how residents read and dial it)."""
+        if not self.telephone:
+            return None
+        digits = self.telephone
+        if digits.startswith("+33") and len(digits) == 12 and digits[3:].isdigit():
+            local = "0" + digits[3:]
+            return " ".join(local[i : i + 2] for i in range(0, 10, 2))
+        return digits
+
+
+# The only attributes read from a Structure for publication. Referents, internal notes,
+# Discord ids and verification authors are deliberately absent.
+PUBLIC_FIELDS = (
+    "external_id",
+    "nom",
+    "typologie",
+    "presentation_resume",
+    "presentation_detail",
+    "adresse",
+    "complement_adresse",
+    "code_postal",
+    "commune",
+    "quartier",
+    "latitude",
+    "longitude",
+    "telephone",
+    "courriels",
+    "site_web",
+    "prise_rdv",
+    "fiche_acces_libre",
+    "horaires",
+    "services",
+    "publics_specifiquement_adresses",
+    "prise_en_charge_specifique",
+    "frais_a_charge",
+    "modalites_acces",
+    "modalites_accompagnement",
+    "dispositif_programmes_nationaux",
+    "formations_labels",
+    "autres_formations_labels",
+    "itinerance",
+    "date_maj",
+    "verified_at",
+    "services_mask",
+    "acces_mask",
+    "frais_mask",
+)
+
+
+def _type_labels(codes: Sequence[str]) -> list[str]:
+    known = typologie_codes()
+    return [known.get(code, code) for code in codes]
+
+
+def public_place(values: dict[str, Any], now: datetime) -> PublicPlace:
+    """``values``: PUBLIC_FIELDS -> value (a row of ``place_query``)."""
+    known, open_now, text = status_text(values["horaires"], now)
+    updated = values["date_maj"]
+    if values["verified_at"] is not None:
+        verified = _as_date(values["verified_at"])
+        updated = max(updated, verified) if updated else verified
+    services = list(values["services"] or [])
+    services_mask = values["services_mask"]
+    return PublicPlace(
+        external_id=values["external_id"],
+        name=values["nom"],
+        types=_type_labels(values["typologie"] or []),
+        summary=(values["presentation_resume"] or "").strip(),
+        detail=(values["presentation_detail"] or "").strip(),
+        address=values["adresse"],
+        address_extra=(values["complement_adresse"] or "").strip(),
+        code_postal=values["code_postal"],
+        commune=values["commune"],
+        quartier=values["quartier"],
+        latitude=values["latitude"],
+        longitude=values["longitude"],
+        telephone=values["telephone"],
+        emails=list(values["courriels"] or []),
+        websites=list(values["site_web"] or []),
+        booking_url=values["prise_rdv"],
+        accessibility_url=values["fiche_acces_libre"],
+        hours_expression=values["horaires"],
+        week=weekly_table(values["horaires"], "fr"),
+        open_now=open_now,
+        hours_known=known,
+        status=text,
+        services=services,
+        kinds=[kind.label for kind in kinds_of(services_mask)],
+        publics=list(values["publics_specifiquement_adresses"] or []),
+        specific_support=list(values["prise_en_charge_specifique"] or []),
+        fees=list(values["frais_a_charge"] or []),
+        access=[
+            a for a in values["modalites_acces"] or [] if a != "Ce lieu n'accueille pas de public"
+        ],
+        support_modes=list(values["modalites_accompagnement"] or []),
+        programmes=list(values["dispositif_programmes_nationaux"] or []),
+        labels=list(values["formations_labels"] or [])
+        + list(values["autres_formations_labels"] or []),
+        mobility=list(values["itinerance"] or []),
+        updated_on=_as_date(updated) if updated else None,
+        free=bool(values["frais_mask"] & BITS_FREE),
+        walk_in=bool(values["acces_mask"] & BIT_WALK_IN),
+        appointment=bool(values["acces_mask"] & BITS_APPOINTMENT) or bool(values["prise_rdv"]),
+        services_mask=services_mask,
+    )
+
+
+def _public_columns() -> list[Any]:
+    return [getattr(Structure, name) for name in PUBLIC_FIELDS]
+
+
+async def find_place(
+    session: AsyncSession, guild_id: int, external_id: str, now: datetime
+) -> PublicPlace | None:
+    row = (
+        await session.execute(
+            select(*_public_columns()).where(
+                *_public_filter(guild_id), Structure.external_id == external_id
+            )
+        )
+    ).first()
+    if row is None:
+        return None
+    return public_place(dict(zip(PUBLIC_FIELDS, row, strict=True)), now)
+
+
+async def all_places(
+    session: AsyncSession,
+    guild_id: int,
+    now: datetime,
+    zone_key: str | None = None,
+    limit: int | None = None,
+) -> list[PublicPlace]:
+    """Every public place of the guide (or of one zone), by name: the printable edition."""
+    statement = (
+        select(*_public_columns())
+        .where(*_public_filter(guild_id), *zone_conditions(zone_key))
+        .order_by(Structure.search_key, Structure.id)
+    )
+    if limit is not None:
+        statement = statement.limit(limit)
+    rows = (await session.execute(statement)).all()
+    return [public_place(dict(zip(PUBLIC_FIELDS, row, strict=True)), now) for row in rows]
+
+
+async def count_places(session: AsyncSession, guild_id: int, zone_key: str | None = None) -> int:
+    total = await session.scalar(
+        select(func.count())
+        .select_from(Structure)
+        .where(*_public_filter(guild_id), *zone_conditions(zone_key))
+    )
+    return int(total or 0)
+
+
+def compact_week(week: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:
+    """Consecutive days with the same hours merged: ("lundi – vendredi", "9:00–12:00")."""
+    groups: list[tuple[str, str, str]] = []  # first day, last day, hours
+    for day, hours in week:
+        if groups and groups[-1][2] == hours:
+            first, _last, same = groups[-1]
+            groups[-1] = (first, day, same)
+        else:
+            groups.append((day, day, hours))
+    return [
+        (first if first == last else f"{first} – {last}", hours) for first, last, hours in groups
+    ]
