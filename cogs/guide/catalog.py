@@ -514,6 +514,10 @@ class PublicPlace:
         return "https://www.openstreetmap.org/search?query=" + quote(text)
 
     @property
+    def fees_text(self) -> str:
+        return fees_text(self.fees)
+
+    @property
     def phone_display(self) -> str | None:
         """+33556000101 → 05 56 00 01 01 (how residents read and dial it)."""
         if not self.telephone:
@@ -564,6 +568,24 @@ PUBLIC_FIELDS = (
 )
 
 
+# The standard's access and support values, in words a resident understands.
+ACCESS_WORDING = {
+    "Se présenter": "Sans rendez-vous : présentez-vous aux heures d'ouverture",
+    "Téléphoner": "Sur rendez-vous, en téléphonant",
+    "Contacter par mail": "Prise de contact par courriel",
+    "Prendre un RDV en ligne": "Rendez-vous en ligne",
+    "Envoyer un mail avec une fiche de prescription": (
+        "Sur orientation d'un professionnel (fiche de prescription)"
+    ),
+}
+SUPPORT_WORDING = {
+    "En autonomie": "En autonomie, sur les postes en libre-service",
+    "Accompagnement individuel": "Accompagnement individuel",
+    "Dans un atelier collectif": "En atelier collectif",
+    "À distance": "À distance (téléphone ou visio)",
+}
+
+
 def _type_labels(codes: Sequence[str]) -> list[str]:
     known = typologie_codes()
     return [known.get(code, code) for code in codes]
@@ -607,9 +629,13 @@ def public_place(values: dict[str, Any], now: datetime) -> PublicPlace:
         specific_support=list(values["prise_en_charge_specifique"] or []),
         fees=list(values["frais_a_charge"] or []),
         access=[
-            a for a in values["modalites_acces"] or [] if a != "Ce lieu n'accueille pas de public"
+            ACCESS_WORDING.get(mode, mode)
+            for mode in values["modalites_acces"] or []
+            if mode != "Ce lieu n'accueille pas de public"
         ],
-        support_modes=list(values["modalites_accompagnement"] or []),
+        support_modes=[
+            SUPPORT_WORDING.get(mode, mode) for mode in values["modalites_accompagnement"] or []
+        ],
         programmes=list(values["dispositif_programmes_nationaux"] or []),
         labels=list(values["formations_labels"] or [])
         + list(values["autres_formations_labels"] or []),
@@ -667,6 +693,18 @@ async def count_places(session: AsyncSession, guild_id: int, zone_key: str | Non
         .where(*_public_filter(guild_id), *zone_conditions(zone_key))
     )
     return int(total or 0)
+
+
+def fees_text(fees: Sequence[str]) -> str:
+    """The standard's cost values as one phrase: "Gratuit ou payant selon le service"."""
+    free = "Gratuit" in fees
+    conditional = "Gratuit sous condition" in fees
+    paid = "Payant" in fees
+    if paid and (free or conditional):
+        return "Gratuit ou payant selon le service"
+    if free and conditional:
+        return "Gratuit (sous condition pour certains services)"
+    return ", ".join(fees)
 
 
 def compact_week(week: Sequence[tuple[str, str]]) -> list[tuple[str, str]]:

@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
-from sqlalchemy.orm import noload
+from sqlalchemy.orm import lazyload
 
 from cogs.directory.datainclusion import export_data_inclusion
 from cogs.directory.standard import export_csv, export_json, schema
@@ -78,7 +78,7 @@ async def load_structures(session: AsyncSession, guild_id: int) -> list[Structur
     """Every active place of the guild (referents are not even loaded)."""
     rows = await session.scalars(
         select(Structure)
-        .options(noload(Structure.referents))
+        .options(lazyload(Structure.referents))
         .where(Structure.guild_id == guild_id, Structure.archived_at.is_(None))
     )
     return list(rows)

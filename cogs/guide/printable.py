@@ -19,7 +19,9 @@ from fpdf import FPDF
 from fpdf.enums import XPos, YPos
 from fpdf.outline import OutlineSection
 
-from .catalog import KINDS, PublicPlace, compact_week
+from db.models.structures import fold
+
+from .catalog import KINDS, PublicPlace, compact_week, fees_text
 
 FONT_DIRS = (
     Path("/usr/share/fonts/truetype/dejavu"),
@@ -99,6 +101,7 @@ def _write(pdf: FPDF, text: str, size: float, style: str = "", color=INK, height
 
 
 def _render_toc(pdf: FPDF, outline: list[OutlineSection]) -> None:
+    pdf.set_x(pdf.l_margin)  # rendered last: the cursor is wherever the footer left it
     _write(pdf, "Sommaire", 16, "B", ACCENT, 9)
     pdf.ln(2)
     pdf.set_font("DejaVu", "", 11)
@@ -116,7 +119,7 @@ def _render_toc(pdf: FPDF, outline: list[OutlineSection]) -> None:
 def _conditions(place: PublicPlace) -> str:
     parts = []
     if place.fees:
-        parts.append(", ".join(place.fees))
+        parts.append(fees_text(place.fees))
     if place.walk_in:
         parts.append("sans rendez-vous")
     if place.appointment:
@@ -214,24 +217,37 @@ def build_pdf(request: PrintRequest) -> bytes:
     others = [p for p in request.places if not any(p.services_mask & k.mask for k in KINDS)]
     if others:
         sections.append(("Autres lieux d'accueil", "", others))
+    # The table of contents' placeholder has just broken the page: the first section
+    # starts on this fresh page, the next ones on their own.
     if not sections:
-        pdf.add_page()
         _write(pdf, "Aucun lieu publié pour le moment.", 12, "I", MUTED, 6)
 
-    for label, hint, members in sections:
-        pdf.add_page()
+    for number, (label, hint, members) in enumerate(sections):
+        if number:
+            pdf.add_page()
         pdf.start_section(label, level=0)
         _write(pdf, label, 17, "B", ACCENT, 9)
         if hint:
             _write(pdf, hint[0].upper() + hint[1:], 10, "I", MUTED, 5)
         pdf.ln(3)
-        ordered = sorted(members, key=lambda p: (p.commune, p.quartier or "", p.name.casefold()))
+        ordered = sorted(members, key=lambda p: (fold(p.commune), fold(p.quartier), fold(p.name)))
+        areas = {(p.commune, p.quartier) for p in ordered}
+        current_area: tuple[str, str | None] | None = None
         for place in ordered:
-            with pdf.unbreakable() as block:
+            area = (place.commune, place.quartier)
+            if len(areas) > 1 and area != current_area:
+                current_area = area
+                heading = place.commune + (f" — {place.quartier}" if place.quartier else "")
+                if pdf.will_page_break(30):
+                    pdf.add_page()
+                pdf.ln(1)
+                _write(pdf, heading, 11.5, "B", ACCENT, 6)
+                pdf.ln(1)
+            with pdf.unbreakable() as block:  # an entry never splits across two pages
                 for text, size, style, colour in _place_lines(place):
                     _write(block, text, size, style, colour, size * 0.48)
                 block.ln(1.5)
-                block.set_draw_color(190, 190, 190)
-                block.line(block.l_margin, block.get_y(), block.w - block.r_margin, block.get_y())
-                block.ln(2.5)
+            pdf.set_draw_color(190, 190, 190)
+            pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
+            pdf.ln(2.5)
     return bytes(pdf.output())

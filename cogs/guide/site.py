@@ -37,6 +37,7 @@ from db.models.guide import GuidePublication
 from . import opendata
 from .catalog import (
     KINDS,
+    PAGE_SIZE,
     GuideQuery,
     GuideStats,
     all_places,
@@ -120,12 +121,14 @@ class GuideSite:
         table: SynonymTable | None = None,
         stats_ttl: float = 30.0,
         max_pdf_places: int = MAX_PDF_PLACES,
+        page_size: int = PAGE_SIZE,
     ) -> None:
         self.db = db
         self.now = now
         self.url = url  # public absolute URL of a path (bot.web.url)
         self.table = table or default_table()
         self.max_pdf_places = max_pdf_places
+        self.page_size = page_size
         # Figures change when referents edit entries; half a minute of delay is invisible
         # to residents and spares a scan of the directory on every page at 20,000 places.
         self._stats = _Cache(max_entries=256, ttl=stats_ttl)
@@ -244,7 +247,9 @@ class GuideSite:
         stats = await self._stats_for(guide.guild_id)
         query = GuideQuery.from_params(request.query)
         async with self.db.session() as session:
-            page = await listing(session, guide.guild_id, query, self.now(), self.table, stats)
+            page = await listing(
+                session, guide.guild_id, query, self.now(), self.table, stats, self.page_size
+            )
         base = guide_path(guide.slug)
 
         def search_url(**overrides: Any) -> str:
@@ -328,39 +333,34 @@ class GuideSite:
         self._locks.pop(key, None)
         return cached
 
-    def _file_response(
+    def _conditional(
         self,
         request: web.Request,
         body_key: Any,
         *,
-        content_type: str,
         filename: str,
         last_modified: datetime | None,
-        disposition: str = "inline",
-    ) -> web.Response | None:
-        """304 when the client's copy is current, else None (the caller sends the body)."""
+    ) -> tuple[web.Response | None, dict[str, str]]:
+        """(304 response when the client's copy is current, else None; the headers)."""
         etag = '"' + hashlib.sha256(repr(body_key).encode()).hexdigest()[:24] + '"'
-        headers = self._file_headers(etag, filename, last_modified, disposition)
+        headers = self._file_headers(etag, filename, last_modified)
         if request.headers.get("If-None-Match") == etag:
-            return web.Response(status=304, headers=headers)
+            return web.Response(status=304, headers=headers), headers
         since = request.headers.get("If-Modified-Since")
         if since and last_modified and "If-None-Match" not in request.headers:
             try:
                 if last_modified.replace(microsecond=0) <= parsedate_to_datetime(since):
-                    return web.Response(status=304, headers=headers)
+                    return web.Response(status=304, headers=headers), headers
             except (TypeError, ValueError):
                 pass
-        request["guide_headers"] = headers
-        return None
+        return None, headers
 
     @staticmethod
-    def _file_headers(
-        etag: str, filename: str, last_modified: datetime | None, disposition: str
-    ) -> dict[str, str]:
+    def _file_headers(etag: str, filename: str, last_modified: datetime | None) -> dict[str, str]:
         headers = {
             "ETag": etag,
             "Cache-Control": "public, max-age=300",
-            "Content-Disposition": f'{disposition}; filename="{filename}"',
+            "Content-Disposition": f'inline; filename="{filename}"',
             "Link": f'<{opendata.LICENCE["path"]}>; rel="license"',
             "X-Licence": opendata.LICENCE["name"],
             # Harvesters (the national map, data.gouv.fr) fetch from other origins.
@@ -400,12 +400,8 @@ class GuideSite:
                     structures = await opendata.load_structures(session, guide.guild_id)
                 return await asyncio.to_thread(opendata.export, fmt.key, structures)
 
-            not_modified = self._file_response(
-                request,
-                key,
-                content_type=fmt.media_type,
-                filename=fmt.filename,
-                last_modified=stats.last_modified,
+            not_modified, headers = self._conditional(
+                request, key, filename=fmt.filename, last_modified=stats.last_modified
             )
             if not_modified is not None:
                 return not_modified
@@ -414,22 +410,16 @@ class GuideSite:
                 body=body,
                 content_type=fmt.media_type,
                 charset="utf-8",
-                headers=request["guide_headers"],
+                headers=headers,
             )
         else:
             return await self.not_found(request)
-        not_modified = self._file_response(
-            request,
-            key,
-            content_type=content_type,
-            filename=filename,
-            last_modified=stats.last_modified,
+        not_modified, headers = self._conditional(
+            request, key, filename=filename, last_modified=stats.last_modified
         )
         if not_modified is not None:
             return not_modified
-        return web.Response(
-            body=body, content_type=content_type, charset="utf-8", headers=request["guide_headers"]
-        )
+        return web.Response(body=body, content_type=content_type, charset="utf-8", headers=headers)
 
     async def pdf(self, request: web.Request) -> web.Response:
         guide = await self._publication(request)
@@ -464,12 +454,8 @@ class GuideSite:
         key = ("pdf", guide.guild_id, guide.slug, guide.title, zone_key, stats.version)
         slug_part = zone_key.split("|")[0][2:].replace(" ", "-") if zone else "complet"
         filename = f"guide-numerique-{guide.slug}-{slug_part}.pdf"
-        not_modified = self._file_response(
-            request,
-            key,
-            content_type="application/pdf",
-            filename=filename,
-            last_modified=stats.last_modified,
+        not_modified, headers = self._conditional(
+            request, key, filename=filename, last_modified=stats.last_modified
         )
         if not_modified is not None:
             return not_modified
@@ -490,6 +476,4 @@ class GuideSite:
             return await asyncio.to_thread(build_pdf, request_)
 
         body = await self._cached_file(key, make)
-        return web.Response(
-            body=body, content_type="application/pdf", headers=request["guide_headers"]
-        )
+        return web.Response(body=body, content_type="application/pdf", headers=headers)
