@@ -76,12 +76,21 @@ class _GuidePDF(FPDF):
     def __init__(self, footer_text: str) -> None:
         super().__init__(orientation="portrait", unit="mm", format="A4")
         self.footer_text = footer_text
+        self._widths: dict[tuple[str, str, float, str], float] = {}
         self.set_margins(16, 16, 16)
         self.set_auto_page_break(auto=True, margin=18)
         fonts = font_files()
         self.add_font("DejaVu", "", str(fonts[""]))
         self.add_font("DejaVu", "B", str(fonts["B"]))
         self.add_font("DejaVu", "I", str(fonts["I"]))
+
+    def word_width(self, word: str) -> float:
+        """Width of a word in the current font, remembered: a guide repeats its words."""
+        key = (self.font_family, self.font_style, self.font_size_pt, word)
+        width = self._widths.get(key)
+        if width is None:
+            width = self._widths[key] = self.get_string_width(word)
+        return width
 
     def footer(self) -> None:
         self.set_y(-13)
@@ -91,12 +100,42 @@ class _GuidePDF(FPDF):
         self.set_text_color(*INK)
 
 
+def _wrap(pdf: FPDF, text: str, width: float) -> list[str]:
+    """Greedy word wrap with the current font, in linear time (fpdf's own line breaking
+    measures each line again for every character, far too slow for a thousand places)."""
+    measure = pdf.word_width if isinstance(pdf, _GuidePDF) else pdf.get_string_width
+    space = measure(" ")
+    lines: list[str] = []
+    for paragraph in text.split("\n"):
+        current: list[str] = []
+        used = 0.0
+        for word in paragraph.split():
+            word_width = measure(word)
+            while word_width > width:  # a URL longer than the line: cut it
+                if current:
+                    lines.append(" ".join(current))
+                    current, used = [], 0.0
+                cut = max(1, int(len(word) * width / word_width))
+                lines.append(word[:cut])
+                word = word[cut:]
+                word_width = measure(word)
+            needed = word_width if not current else used + space + word_width
+            if current and needed > width:
+                lines.append(" ".join(current))
+                current, used = [word], word_width
+            else:
+                current.append(word)
+                used = needed
+        lines.append(" ".join(current))
+    return lines
+
+
 def _write(pdf: FPDF, text: str, size: float, style: str = "", color=INK, height=None) -> None:  # type: ignore[no-untyped-def]
     pdf.set_font("DejaVu", style, size)
     pdf.set_text_color(*color)
-    pdf.multi_cell(
-        0, height or size * 0.5, clean(text), new_x=XPos.LMARGIN, new_y=YPos.NEXT, align="L"
-    )
+    line_height = height or size * 0.5
+    for line in _wrap(pdf, clean(text), pdf.epw):
+        pdf.cell(0, line_height, line, new_x=XPos.LMARGIN, new_y=YPos.NEXT)
     pdf.set_text_color(*INK)
 
 
@@ -159,6 +198,14 @@ def _place_lines(place: PublicPlace) -> list[tuple[str, float, str, tuple[int, i
         summary = place.summary if len(place.summary) <= 240 else place.summary[:237] + "…"
         lines.append((summary, 8.5, "I", MUTED))
     return lines
+
+
+def _height(pdf: FPDF, lines: list[tuple[str, float, str, tuple[int, int, int]]]) -> float:
+    total = 0.0
+    for text, size, style, _colour in lines:
+        pdf.set_font("DejaVu", style, size)
+        total += len(_wrap(pdf, clean(text), pdf.epw)) * size * 0.48
+    return total
 
 
 def build_pdf(request: PrintRequest) -> bytes:
@@ -243,10 +290,14 @@ def build_pdf(request: PrintRequest) -> bytes:
                 pdf.ln(1)
                 _write(pdf, heading, 11.5, "B", ACCENT, 6)
                 pdf.ln(1)
-            with pdf.unbreakable() as block:  # an entry never splits across two pages
-                for text, size, style, colour in _place_lines(place):
-                    _write(block, text, size, style, colour, size * 0.48)
-                block.ln(1.5)
+            lines = _place_lines(place)
+            # An entry never splits across two pages (measured, not fpdf's unbreakable(),
+            # which copies the whole document for every entry).
+            if pdf.will_page_break(_height(pdf, lines) + 1.5):
+                pdf.add_page()
+            for text, size, style, colour in lines:
+                _write(pdf, text, size, style, colour, size * 0.48)
+            pdf.ln(1.5)
             pdf.set_draw_color(190, 190, 190)
             pdf.line(pdf.l_margin, pdf.get_y(), pdf.w - pdf.r_margin, pdf.get_y())
             pdf.ln(2.5)

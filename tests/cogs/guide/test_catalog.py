@@ -51,8 +51,8 @@ def test_every_service_of_the_standard_is_in_exactly_one_kind() -> None:
         assert sum(service in kind.services for kind in KINDS) == 1, service
 
 
-async def test_stats_count_only_public_places_and_list_zones(seeded: Database) -> None:
-    async with seeded.session() as session:
+async def test_stats_count_only_public_places_and_list_zones(published: Database) -> None:
+    async with published.session() as session:
         stats = await guide_stats(session, GUILD_ID)
         other = await guide_stats(session, OTHER_GUILD_ID)
     # 12 sample places; the archived one and the one without public reception are left out.
@@ -66,8 +66,8 @@ async def test_stats_count_only_public_places_and_list_zones(seeded: Database) -
     assert stats.last_modified is not None and stats.last_modified.tzinfo is not None
 
 
-async def test_browse_is_paginated_by_name(seeded: Database) -> None:
-    first = await _listing(seeded, page_size=5)
+async def test_browse_is_paginated_by_name(published: Database) -> None:
+    first = await _listing(published, page_size=5)
     assert first.total == 12 and first.page_count == 3
     assert [i.name for i in first.items][:3] == [
         "CCAS de Mérignac – Espace France Services",
@@ -75,12 +75,14 @@ async def test_browse_is_paginated_by_name(seeded: Database) -> None:
         "Connexions Solidaires Mérignac",
     ]
     assert (first.first_index, first.last_index) == (1, 5)
-    third = await _listing(seeded, page=3, page_size=5)
+    third = await _listing(published, page=3, page_size=5)
     assert len(third.items) == 2 and (third.first_index, third.last_index) == (11, 12)
-    beyond = await _listing(seeded, page=99, page_size=5)
+    beyond = await _listing(published, page=99, page_size=5)
     assert beyond.page == 3, "a page past the end shows the last page"
     names = [
-        i.name for p in (first, await _listing(seeded, page=2, page_size=5), third) for i in p.items
+        i.name
+        for p in (first, await _listing(published, page=2, page_size=5), third)
+        for i in p.items
     ]
     assert len(set(names)) == 12, "pages neither overlap nor skip"
     assert "Ancien Point Numérique Archivé" not in names
@@ -88,12 +90,12 @@ async def test_browse_is_paginated_by_name(seeded: Database) -> None:
 
 
 async def test_need_in_plain_french_only_lists_places_declaring_the_service(
-    seeded: Database,
+    published: Database,
 ) -> None:
-    page = await _listing(seeded, text="dossier caf de ma mère")
+    page = await _listing(published, text="dossier caf de ma mère")
     assert page.understood and page.total > 0
     assert any("démarches" in need.lower() or "caf" in need.lower() for need in page.needs)
-    async with seeded.session() as session:
+    async with published.session() as session:
         declaring = {
             s.external_id
             for s in (await session.scalars(select(Structure))).all()
@@ -104,47 +106,47 @@ async def test_need_in_plain_french_only_lists_places_declaring_the_service(
     assert ADMIN in page.items[0].matched_services
 
 
-async def test_need_with_typos_and_slang(seeded: Database) -> None:
-    page = await _listing(seeded, text="pas d'ordi a la maison")
+async def test_need_with_typos_and_slang(published: Database) -> None:
+    page = await _listing(published, text="pas d'ordi a la maison")
     assert page.understood
     assert all(ACCESS in item.services or item.matched_services for item in page.items)
     assert any(i.external_id == "merignac-mediatheque-michel-serres" for i in page.items)
-    job = await _listing(seeded, text="pole emploie CV")
+    job = await _listing(published, text="pole emploie CV")
     assert job.understood
     assert job.items[0].external_id in {"merignac-france-travail", "merignac-mission-locale"}
 
 
-async def test_unknown_words_search_names_then_suggest(seeded: Database) -> None:
-    by_name = await _listing(seeded, text="PIMMS")
+async def test_unknown_words_search_names_then_suggest(published: Database) -> None:
+    by_name = await _listing(published, text="PIMMS")
     assert not by_name.understood
     assert [i.external_id for i in by_name.items] == ["merignac-pimms"]
-    nothing = await _listing(seeded, text="zorglub")
+    nothing = await _listing(published, text="zorglub")
     assert nothing.total == 0 and nothing.items == []
 
 
-async def test_kind_and_zone_filters(seeded: Database) -> None:
-    jobs = await _listing(seeded, kind="emploi")
+async def test_kind_and_zone_filters(published: Database) -> None:
+    jobs = await _listing(published, kind="emploi")
     assert jobs.total == 2
     assert all(KINDS_BY_KEY["emploi"].services[0] in i.services for i in jobs.items)
-    beutre = await _listing(seeded, zone="q:beutre|merignac")
+    beutre = await _listing(published, zone="q:beutre|merignac")
     assert [i.external_id for i in beutre.items] == ["merignac-mdh-beutre"]
-    both = await _listing(seeded, text="démarches", zone="q:arlac|merignac")
+    both = await _listing(published, text="démarches", zone="q:arlac|merignac")
     assert both.total == 0, "Arlac's house does not declare administrative help"
-    unknown = await _listing(seeded, zone="q:atlantide|nulle-part")
+    unknown = await _listing(published, zone="q:atlantide|nulle-part")
     assert unknown.unknown_zone and unknown.total == 12
 
 
-async def test_listing_shows_hours_and_conditions(seeded: Database) -> None:
-    page = await _listing(seeded, text="PIMMS")
+async def test_listing_shows_hours_and_conditions(published: Database) -> None:
+    page = await _listing(published, text="PIMMS")
     item = page.items[0]
     assert item.open_now and item.status.startswith("Ouvert maintenant")
     assert item.free and item.walk_in
-    mds = (await _listing(seeded, text="Départementale")).items[0]
+    mds = (await _listing(published, text="Départementale")).items[0]
     assert mds.appointment and not mds.walk_in
 
 
-async def test_place_has_public_fields_and_no_private_ones(seeded: Database) -> None:
-    async with seeded.session() as session:
+async def test_place_has_public_fields_and_no_private_ones(published: Database) -> None:
+    async with published.session() as session:
         place = await find_place(session, GUILD_ID, "merignac-ccas", NOW)
         archived = await find_place(session, GUILD_ID, "ferme-archive", NOW)
         back_office = await find_place(session, GUILD_ID, "back-office", NOW)
@@ -168,9 +170,9 @@ async def test_place_has_public_fields_and_no_private_ones(seeded: Database) -> 
         assert private not in PUBLIC_FIELDS
 
 
-async def test_closed_place_says_when_it_opens(seeded: Database) -> None:
+async def test_closed_place_says_when_it_opens(published: Database) -> None:
     sunday = NOW + timedelta(days=5)
-    async with seeded.session() as session:
+    async with published.session() as session:
         place = await find_place(session, GUILD_ID, "merignac-ccas", sunday)
     assert not place.open_now and place.status == "Fermé, ouvre demain à 8:30"
 
@@ -182,8 +184,8 @@ def test_status_text_on_a_public_holiday_and_without_hours() -> None:
     assert status_text(None, NOW) == (False, False, "Horaires non renseignés")
 
 
-async def test_printable_selection_and_counts(seeded: Database) -> None:
-    async with seeded.session() as session:
+async def test_printable_selection_and_counts(published: Database) -> None:
+    async with published.session() as session:
         everything = await all_places(session, GUILD_ID, NOW)
         beutre = await all_places(session, GUILD_ID, NOW, "q:beutre|merignac")
         assert await count_places(session, GUILD_ID) == 12

@@ -9,6 +9,7 @@ import io
 import json
 import re
 from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from email.utils import format_datetime
 
@@ -19,14 +20,21 @@ from pypdf import PdfReader
 from sqlalchemy import select
 
 from cogs.directory.standard import field_names, parse_standard_file
-from cogs.guide.publication import publish, withdraw
+from cogs.guide.publication import withdraw
 from cogs.guide.site import GuideSite, page_numbers
 from db.engine import Database
 from db.models.structures import Structure
 
-from .conftest import GUILD_ID, NOW, REFERENT_USER_ID, SECRET_NOTE, SECRET_REFERENT_NAME
+from .conftest import (
+    GUILD_ID,
+    NOW,
+    REFERENT_USER_ID,
+    SECRET_NOTE,
+    SECRET_REFERENT_NAME,
+    SLUG,
+    publish_guide,
+)
 
-SLUG = "merignac"
 BASE = f"/guide/{SLUG}/"
 
 
@@ -53,21 +61,26 @@ def make_site(db: Database, **kwargs) -> GuideSite:  # type: ignore[no-untyped-d
     )
 
 
-@pytest.fixture
-async def client(seeded: Database) -> AsyncIterator[TestClient]:
-    async with seeded.transaction() as session:
-        await publish(
-            session,
-            GUILD_ID,
-            default_name="Réseau numérique inclusif — Mérignac",
-            slug=SLUG,
-            title=None,
-            by=1,
-            now=NOW,
-        )
+@asynccontextmanager
+async def serve(db: Database, **kwargs) -> AsyncIterator[TestClient]:  # type: ignore[no-untyped-def]
     app = web.Application()
-    make_site(seeded).register(app.router)
+    make_site(db, **kwargs).register(app.router)
     async with TestClient(TestServer(app)) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def client(published: Database) -> AsyncIterator[TestClient]:
+    """The guide on the shared, read-only database."""
+    async with serve(published) as test_client:
+        yield test_client
+
+
+@pytest.fixture
+async def own_client(seeded: Database) -> AsyncIterator[TestClient]:
+    """The guide on a database of its own, for tests that change data."""
+    await publish_guide(seeded)
+    async with serve(seeded) as test_client:
         yield test_client
 
 
@@ -117,12 +130,10 @@ async def test_user_input_is_escaped(client: TestClient) -> None:
     assert "script-src" not in response.headers["Content-Security-Policy"]
 
 
-async def test_pagination_links(client: TestClient, seeded: Database) -> None:
+async def test_pagination_links(client: TestClient, published: Database) -> None:
     html = await (await client.get(BASE)).text()
     assert 'aria-label="Pages de résultats"' not in html, "12 places fit on one page of 20"
-    app = web.Application()
-    make_site(seeded, page_size=5).register(app.router)
-    async with TestClient(TestServer(app)) as small:
+    async with serve(published, page_size=5) as small:
         first = await (await small.get(BASE, params={"zone": "c:merignac"})).text()
         assert 'aria-label="Pages de résultats"' in first
         assert "(de 1 à 5)" in first
@@ -159,8 +170,9 @@ async def test_missing_archived_and_back_office_places_are_404(client: TestClien
 
 
 async def test_unpublished_and_unknown_guides_are_french_404(
-    client: TestClient, seeded: Database
+    own_client: TestClient, seeded: Database
 ) -> None:
+    client = own_client
     unknown = await client.get("/guide/nulle-part/")
     assert unknown.status == 404 and "Ce guide n'est pas publié" in await read(unknown)
     other = await client.get("/guide/merignac/nimporte/quoi")
@@ -233,7 +245,8 @@ async def test_open_data_json_datapackage_and_data_inclusion(client: TestClient)
     assert missing.status == 404
 
 
-async def test_open_data_follows_changes(client: TestClient, seeded: Database) -> None:
+async def test_open_data_follows_changes(own_client: TestClient, seeded: Database) -> None:
+    client = own_client
     first = await client.get(BASE + "donnees/lieux-mediation-numerique.csv")
     etag = first.headers["ETag"]
     async with seeded.transaction() as session:
@@ -272,12 +285,8 @@ async def test_pdf_of_the_whole_guide_and_of_one_neighbourhood(client: TestClien
     assert bad.status == 404 and "Quartier introuvable" in await bad.text()
 
 
-async def test_pdf_refuses_too_many_places(seeded: Database) -> None:
-    async with seeded.transaction() as session:
-        await publish(session, GUILD_ID, default_name="X", slug=SLUG, title=None, by=1, now=NOW)
-    app = web.Application()
-    make_site(seeded, max_pdf_places=5).register(app.router)
-    async with TestClient(TestServer(app)) as small:
+async def test_pdf_refuses_too_many_places(published: Database) -> None:
+    async with serve(published, max_pdf_places=5) as small:
         response = await small.get(BASE + "guide.pdf")
         assert response.status == 400
         assert "Trop de lieux pour un seul PDF" in await response.text()
