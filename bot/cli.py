@@ -164,9 +164,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "demo":
             from bot.demo import run_demo
 
-            return asyncio.run(
-                run_demo(script=args.script, directory=args.directory, data_dir=args.data_dir)
-            )
+            return run_demo(script=args.script, directory=args.directory, data_dir=args.data_dir)
         if args.command == "db":
             return asyncio.run(_db_command(args.db_command))
         if args.command == "invite":

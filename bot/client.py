@@ -67,6 +67,11 @@ class AiguillageTree(app_commands.CommandTree["AiguillageBot"]):
         await report_interaction_error(interaction, error)
 
 
+# The bot never joins voice: no need for PyNaCl, nor for the warning about it.
+discord.VoiceClient.warn_nacl = False
+discord.VoiceClient.warn_dave = False
+
+
 class AiguillageBot(commands.Bot):
     def __init__(
         self,

@@ -157,7 +157,18 @@ class BotHarness:
         return self.network.channels[name]
 
     async def slash(self, person: str, command: str, **kwargs: Any) -> Any:
+        """Run a slash command as ``person`` (in their own Discord language by default)."""
+        kwargs.setdefault("locale", None)
         return await self.emu.slash(self.guild_id, self.person(person), command, **kwargs)
+
+    async def click(self, person: str, message: Any = None, **kwargs: Any) -> Any:
+        return await self.emu.click(self.guild_id, self.person(person), message, **kwargs)
+
+    async def select(self, person: str, message: Any = None, **kwargs: Any) -> Any:
+        return await self.emu.select(self.guild_id, self.person(person), message, **kwargs)
+
+    async def submit(self, person: str, custom_id: str | None = None, **kwargs: Any) -> Any:
+        return await self.emu.submit_modal(self.guild_id, self.person(person), custom_id, **kwargs)
 
     async def advance(self, delta: timedelta) -> None:
         assert self.bot is not None

@@ -9,6 +9,7 @@ from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 from bot.emulator import state as st
+from bot.emulator.gateway import GUILD_MEMBERS
 from bot.emulator.interactions import (
     APPLICATION_COMMAND,
     APPLICATION_COMMAND_AUTOCOMPLETE,
@@ -176,6 +177,7 @@ class ActorsMixin:
             user_id=user.id,
             payload=payload,
             source_message_id=int(message["id"]) if message else None,
+            created_at=self.now(),
         )
         self._records[iid] = record
         self._records_by_token[token] = record
@@ -384,6 +386,38 @@ class ActorsMixin:
             out.append(item)
         return out
 
+    def _check_command_available(
+        self: EmulatedDiscord,
+        cmd: dict[str, Any],
+        guild: st.GuildState | None,
+        channel: st.ChannelState,
+    ) -> None:
+        """Discord's client hides commands the user may not run; refuse them the same way."""
+        uid = self._current_user_id
+        contexts = cmd.get("contexts")
+        if guild is None:
+            if (
+                cmd.get("guild_id")
+                or cmd.get("dm_permission") is False
+                or (contexts is not None and 1 not in contexts)
+            ):
+                raise EmulatorUsageError(f"command /{cmd['name']} is not available in DMs")
+            return
+        if contexts is not None and 0 not in contexts:
+            raise EmulatorUsageError(f"command /{cmd['name']} is not available in guilds")
+        perms = guild.channel_permissions(uid, channel)
+        if not perms & st.VIEW_CHANNEL:
+            raise EmulatorUsageError(f"the user cannot see #{channel.name}")
+        if not perms & st.USE_APPLICATION_COMMANDS:
+            raise EmulatorUsageError(f"the user may not use commands in #{channel.name}")
+        required = cmd.get("default_member_permissions")
+        if required is not None and perms != st.ALL_PERMISSIONS:
+            needed = int(required)
+            if needed == 0 or perms & needed != needed:
+                raise EmulatorUsageError(
+                    f"command /{cmd['name']} is reserved to members with permissions {needed}"
+                )
+
     def _command_data(
         self: EmulatedDiscord,
         guild: st.GuildState | None,
@@ -401,6 +435,7 @@ class ActorsMixin:
         elif subcommand is not None:
             path += list(subcommand)
         cmd = self.find_command(name, guild.id if guild else None)
+        self._check_command_available(cmd, guild, channel)
         values = dict(options or {})
         values.update(attachments or {})
         resolved: dict[str, dict[str, Any]] = {}
@@ -422,7 +457,7 @@ class ActorsMixin:
         self: EmulatedDiscord,
         record: InteractionRecord,
         *,
-        timeout: float,
+        timeout: float,  # noqa: ASYNC109
         settle: float,
         expect_followups: int,
     ) -> InteractionResult:
@@ -459,8 +494,6 @@ class ActorsMixin:
                 await asyncio.wait_for(record.activity.wait(), max(0.0, end - loop.time()))
             except TimeoutError:
                 break
-        else:
-            pass
         if record.callback_type == DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE and not record.resolved:
             result.error = f"deferred response never completed within {timeout:g} s"
         elif len(record.followup_ids) < expect_followups:
@@ -512,7 +545,7 @@ class ActorsMixin:
         locale: str | None = "fr",
         *,
         channel_id: int | None = None,
-        timeout: float = 10.0,
+        timeout: float = 10.0,  # noqa: ASYNC109
         settle: float = 0.05,
         expect_followups: int = 0,
     ) -> InteractionResult:
@@ -547,7 +580,7 @@ class ActorsMixin:
         locale: str | None = "fr",
         *,
         channel_id: int | None = None,
-        timeout: float = 5.0,
+        timeout: float = 5.0,  # noqa: ASYNC109
     ) -> list[dict[str, Any]]:
         """Type ``value`` in option ``focused`` and return the choices the bot suggests."""
         guild, _member, user = self._user_and_guild(guild_id, user_id)
@@ -618,7 +651,7 @@ class ActorsMixin:
         label: str | None = None,
         custom_id: str | None = None,
         *,
-        timeout: float = 10.0,
+        timeout: float = 10.0,  # noqa: ASYNC109
         settle: float = 0.05,
         expect_followups: int = 0,
     ) -> InteractionResult:
@@ -658,7 +691,7 @@ class ActorsMixin:
         custom_id: str | None = None,
         *,
         placeholder: str | None = None,
-        timeout: float = 10.0,
+        timeout: float = 10.0,  # noqa: ASYNC109
         settle: float = 0.05,
         expect_followups: int = 0,
     ) -> InteractionResult:
@@ -733,7 +766,7 @@ class ActorsMixin:
         custom_id: str | None = None,
         fields: Mapping[str, Any] | None = None,
         *,
-        timeout: float = 10.0,
+        timeout: float = 10.0,  # noqa: ASYNC109
         settle: float = 0.05,
         expect_followups: int = 0,
     ) -> InteractionResult:
@@ -846,6 +879,7 @@ class ActorsMixin:
         payload = member.to_payload()
         payload["guild_id"] = str(guild.id)
         await self.dispatch("GUILD_MEMBER_ADD", payload)
+        await self.sync()
         return member
 
     async def member_leave(self: EmulatedDiscord, guild_id: int, user_id: int) -> None:
@@ -855,6 +889,7 @@ class ActorsMixin:
         await self.dispatch(
             "GUILD_MEMBER_REMOVE", {"guild_id": str(guild.id), "user": member.user.to_payload()}
         )
+        await self.sync()
 
     async def update_member(
         self: EmulatedDiscord,
@@ -872,6 +907,7 @@ class ActorsMixin:
         if nick is not ...:
             member.nick = nick  # type: ignore[assignment]
         await self._member_updated(guild, member)
+        await self.sync()
         return member
 
     async def create_role(
@@ -883,12 +919,14 @@ class ActorsMixin:
         await self.dispatch(
             "GUILD_ROLE_CREATE", {"guild_id": str(guild.id), "role": role.to_payload()}
         )
+        await self.sync()
         return role
 
     async def delete_role(self: EmulatedDiscord, guild_id: int, role: Any) -> None:
         """An admin deletes a role: removed from members + GUILD_ROLE_DELETE."""
         guild = self.guilds[guild_id]
         await self._drop_role(guild, guild.role(role))
+        await self.sync()
 
     async def create_channel(
         self: EmulatedDiscord, guild_id: int, name: str, type: int = st.GUILD_TEXT, **kwargs: Any
@@ -897,7 +935,50 @@ class ActorsMixin:
         guild = self.guilds[guild_id]
         ch = guild.add_channel(name, type, **kwargs)
         await self.dispatch("CHANNEL_CREATE", ch.to_payload())
+        await self.sync()
         return ch
+
+    async def guild_join(self: EmulatedDiscord, guild: st.GuildState) -> None:
+        """Send GUILD_CREATE for a guild built after the bot connected (bot added to it)."""
+        if self.bot_user.id not in guild.members:
+            raise EmulatorUsageError("add_guild(..., bot_in_guild=True) first")
+        session = self._session
+        with_members = session is not None and session.has_intent(GUILD_MEMBERS)
+        await self.dispatch("GUILD_CREATE", guild.gateway_create_payload(with_members=with_members))
+        await self.sync()
+
+    async def create_thread(
+        self: EmulatedDiscord,
+        parent: Any,
+        name: str,
+        owner_id: int,
+        *,
+        guild_id: int | None = None,
+        type: int = st.PUBLIC_THREAD,
+        content: str | None = None,
+        applied_tags: Iterable[int] = (),
+    ) -> st.ChannelState:
+        """A member opens a thread (or a forum post with ``content``): THREAD_CREATE, then the
+        starter message (same id as the thread for forum posts) as MESSAGE_CREATE."""
+        if isinstance(parent, st.ChannelState):
+            parent_ch = parent
+        elif guild_id is not None:
+            parent_ch = self.guilds[guild_id].channel(parent)
+        else:
+            parent_ch = self._channels[int(parent)]
+        guild = parent_ch.guild
+        assert guild is not None
+        thread = guild.add_thread(parent_ch, name, type, owner=owner_id, applied_tags=applied_tags)
+        await self.dispatch("THREAD_CREATE", {**thread.to_payload(), "newly_created": True})
+        if content is not None:
+            msg = self.build_message(thread, self._users[owner_id], {"content": content})
+            if parent_ch.type == st.GUILD_FORUM:
+                msg["id"] = str(thread.id)
+                msg["position"] = 0
+            self.store_message(msg)
+            await self.dispatch("MESSAGE_CREATE", self._gateway_message(msg))
+        await self.sync()
+        return thread
 
     async def delete_channel(
         self: EmulatedDiscord, channel: Any, guild_id: int | None = None
@@ -910,6 +991,7 @@ class ActorsMixin:
         else:
             ch = self._channels[int(channel)]
         await self._drop_channel(ch)
+        await self.sync()
 
     async def user_message(
         self: EmulatedDiscord,
@@ -927,6 +1009,7 @@ class ActorsMixin:
             a.pop("ephemeral", None)
         self.store_message(msg)
         await self.dispatch("MESSAGE_CREATE", self._gateway_message(msg))
+        await self.sync()
         return msg
 
     async def user_dm(self: EmulatedDiscord, user_id: int, content: str) -> dict[str, Any]:

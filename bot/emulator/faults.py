@@ -104,6 +104,7 @@ class Fault:
     code: int | None = None
     global_: bool = False
     message: str | None = None
+    via: bool = True
     hits: int = 0
     _pattern: re.Pattern[str] = field(init=False, repr=False)
 
@@ -126,9 +127,10 @@ class Fault:
         headers: dict[str, str] = {}
         if self.status == 429:
             reset_after = f"{self.retry_after:.3f}"
+            if self.via:
+                headers["Via"] = "1.1 google"
             headers.update(
                 {
-                    "Via": "1.1 google",
                     "Retry-After": str(max(1, round(self.retry_after))),
                     "X-RateLimit-Limit": "5",
                     "X-RateLimit-Remaining": "0",

@@ -34,6 +34,7 @@ HEARTBEAT_ACK = 11
 GUILDS = 1 << 0
 GUILD_MEMBERS = 1 << 1
 GUILD_MODERATION = 1 << 2
+GUILD_PRESENCES = 1 << 8
 GUILD_MESSAGES = 1 << 9
 DIRECT_MESSAGES = 1 << 12
 MESSAGE_CONTENT = 1 << 15
@@ -56,6 +57,7 @@ EVENT_INTENTS: dict[str, int] = {
     "GUILD_SCHEDULED_EVENT_UPDATE": GUILD_SCHEDULED_EVENTS,
     "GUILD_SCHEDULED_EVENT_DELETE": GUILD_SCHEDULED_EVENTS,
 }
+PRIVILEGED_INTENTS = GUILD_MEMBERS | GUILD_PRESENCES | MESSAGE_CONTENT
 MESSAGE_EVENTS = {"MESSAGE_CREATE", "MESSAGE_UPDATE", "MESSAGE_DELETE"}
 
 
@@ -76,6 +78,8 @@ class GatewayConnection:
             self._zstd = zstandard.ZstdCompressor().compressobj()
         self.sent: list[dict[str, Any]] = []
         self.received: list[dict[str, Any]] = []
+        # (sequence, future): resolved when a client heartbeat acknowledges that sequence.
+        self.barriers: list[tuple[int, asyncio.Future[None]]] = []
 
     async def send(self, payload: dict[str, Any]) -> None:
         data = json.dumps(payload, separators=(",", ":"), ensure_ascii=False)
@@ -121,6 +125,7 @@ class GatewayMixin:
     """Websocket handler, session bookkeeping and event dispatch."""
 
     heartbeat_interval_ms: int
+    privileged_intents: int
     _sessions: dict[str, GatewaySession]
     _session: GatewaySession | None
     _connections: set[GatewayConnection]
@@ -139,6 +144,8 @@ class GatewayMixin:
         self.gateway_log = []
         self.identify_count = 0
         self.resume_count = 0
+        # Privileged intents switched on in the (emulated) developer portal.
+        self.privileged_intents = PRIVILEGED_INTENTS
 
     # -- URLs ------------------------------------------------------------------------------
 
@@ -192,6 +199,11 @@ class GatewayMixin:
         op = payload.get("op")
         d = payload.get("d")
         if op == HEARTBEAT:
+            acked = d if isinstance(d, int) else -1
+            for target, fut in list(conn.barriers):
+                if acked >= target and not fut.done():
+                    fut.set_result(None)
+            conn.barriers = [(t, f) for t, f in conn.barriers if not f.done()]
             await conn.send({"op": HEARTBEAT_ACK, "d": None, "s": None, "t": None})
         elif op == IDENTIFY:
             await self._identify(conn, d or {})
@@ -216,6 +228,9 @@ class GatewayMixin:
             return
         if "intents" not in d:
             await conn.close(4013, b"Invalid intent(s).")
+            return
+        if int(d["intents"]) & PRIVILEGED_INTENTS & ~self.privileged_intents:
+            await conn.close(4014, b"Disallowed intent(s).")
             return
         self.identify_count += 1
         session = GatewaySession(id=uuid.uuid4().hex, intents=int(d["intents"]))
@@ -398,18 +413,39 @@ class GatewayMixin:
         self._resumed_event.clear()
         await session.connection.send({"op": RECONNECT, "d": None, "s": None, "t": None})
 
-    async def wait_ready(self, timeout: float = 10.0) -> None:
+    async def sync(self, timeout: float = 5.0) -> None:  # noqa: ASYNC109
+        """Barrier: return once the client has parsed every event dispatched so far.
+
+        Sends op 1 HEARTBEAT (Discord may request one at any time); discord.py answers
+        with a heartbeat carrying the last sequence it processed. Gateway events are parsed
+        in order, so the bot's cache is up to date afterwards (its event handlers are
+        scheduled tasks and may still be running). No-op while the bot is disconnected.
+        """
+        session = self._session
+        if session is None or session.connection is None:
+            return
+        conn = session.connection
+        fut: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+        conn.barriers.append((session.seq, fut))
+        try:
+            await conn.send({"op": HEARTBEAT, "d": None, "s": None, "t": None})
+            await asyncio.wait_for(fut, timeout)
+        except ConnectionResetError:
+            return
+        await asyncio.sleep(0)
+
+    async def wait_ready(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Wait until a session identified and got its GUILD_CREATEs."""
         await asyncio.wait_for(self._ready_event.wait(), timeout)
 
-    async def wait_resumed(self, timeout: float = 10.0) -> None:
+    async def wait_resumed(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         await asyncio.wait_for(self._resumed_event.wait(), timeout)
 
     @property
     def connected(self) -> bool:
         return self._session is not None and self._session.connection is not None
 
-    async def wait_connected(self, timeout: float = 10.0) -> None:
+    async def wait_connected(self, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout
         while not (self.connected and self._ready_event.is_set()):

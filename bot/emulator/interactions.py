@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -48,6 +49,7 @@ class InteractionRecord:
     user_id: int
     payload: dict[str, Any]
     source_message_id: int | None = None
+    created_at: dt.datetime | None = None  # emulator clock, for the 15 min token lifetime
     dispatched_at: float = 0.0
     callback_type: int | None = None
     callback_data: dict[str, Any] | None = None

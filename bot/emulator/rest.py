@@ -15,6 +15,7 @@ import re
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
+from urllib.parse import unquote
 
 from aiohttp import web
 
@@ -45,9 +46,11 @@ _log = logging.getLogger(__name__)
 
 SUPPRESS_EMBEDS = 1 << 2
 CROSSPOSTED = 1 << 0
+HAS_THREAD = 1 << 5
 SUPPRESS_NOTIFICATIONS = 1 << 12
 IS_COMPONENTS_V2 = 1 << 15
 NONCE_WINDOW = dt.timedelta(minutes=5)
+TOKEN_LIFETIME = dt.timedelta(minutes=15)
 
 
 class ApiError(Exception):
@@ -428,7 +431,12 @@ class RestMixin:
             "id": existing["id"] if existing else str(self.next_id()),
             "application_id": str(self.application_id),
             "version": str(self.next_id()),
-            "default_member_permissions": data.get("default_member_permissions"),
+            # Discord answers with a string bitfield whatever the client sent.
+            "default_member_permissions": (
+                None
+                if data.get("default_member_permissions") is None
+                else str(int(data["default_member_permissions"]))
+            ),
             "type": ctype,
             "name": name,
             "name_localizations": data.get("name_localizations"),
@@ -582,10 +590,8 @@ class RestMixin:
 
     def _normalize_components(self, components: list[dict[str, Any]], path: str) -> list[dict]:
         out = copy.deepcopy(components or [])
-        counter = 0
         custom_ids: set[str] = set()
-        for c in _walk(out):
-            counter += 1
+        for counter, c in enumerate(_walk(out), start=1):
             c.setdefault("id", counter)
             ctype = c.get("type")
             cid = c.get("custom_id")
@@ -746,16 +752,16 @@ class RestMixin:
                 "MESSAGE_CANNOT_USE_LEGACY_FIELDS_WITH_COMPONENTS_V2",
                 "The 'content' and 'embeds' fields cannot be used when using MessageFlags.IS_COMPONENTS_V2",
             )
-        if not (
+        has_body = bool(
             content
             or embeds
             or components
             or attachments
             or body.get("sticker_ids")
             or body.get("poll")
-        ):
-            if not msg_flags & LOADING:
-                raise ApiError(400, 50006, "Cannot send an empty message")
+        )
+        if not has_body and not msg_flags & LOADING:
+            raise ApiError(400, 50006, "Cannot send an empty message")
         mentions, mention_roles, everyone = self._parse_mentions(content, channel)
         mid = self.next_id()
         msg: dict[str, Any] = {
@@ -925,13 +931,20 @@ class RestMixin:
         if ch.type == st.GUILD_FORUM:
             raise ApiError(400, 50008, "Cannot send messages in a non-text channel")
         assert ch.guild is not None
-        needed = st.SEND_MESSAGES | (st.ATTACH_FILES if files else 0)
-        self._require(ch.guild, needed, ch)
+        send = st.SEND_MESSAGES_IN_THREADS if ch.is_thread else st.SEND_MESSAGES
+        self._require(ch.guild, send | (st.ATTACH_FILES if files else 0), ch)
+        if ch.is_thread and ch.archived and ch.locked:
+            raise ApiError(400, 50083, "Thread is archived")
 
     @route("POST", "/channels/{channel_id}/messages")
     async def r_send_message(self: EmulatedDiscord, req: RestRequest) -> tuple[int, Any]:
         ch = self._chan(req.id("channel_id"))
         self._check_can_send(ch, req.files)
+        if ch.is_thread and ch.archived:
+            # Posting in an archived (unlocked) thread unarchives it.
+            ch.archived = False
+            ch.archive_timestamp = st.iso(self.now())
+            await self.dispatch("THREAD_UPDATE", ch.to_payload())
         body = req.body
         nonce = body.get("nonce")
         if nonce is not None and body.get("enforce_nonce"):
@@ -1004,9 +1017,8 @@ class RestMixin:
     @route("PATCH", "/channels/{channel_id}/messages/{message_id}")
     async def r_edit_message(self: EmulatedDiscord, req: RestRequest) -> tuple[int, Any]:
         ch, msg = self._channel_message(req)
-        if int(msg["author"]["id"]) != self.bot_user.id:
-            if set(req.body) - {"flags"}:
-                raise ApiError(403, 50005, "Cannot edit a message authored by another user")
+        if int(msg["author"]["id"]) != self.bot_user.id and set(req.body) - {"flags"}:
+            raise ApiError(403, 50005, "Cannot edit a message authored by another user")
         self._apply_edit(msg, req.body, req.files, ch)
         self._log_message("update", msg)
         await self._announce_update(msg)
@@ -1037,11 +1049,7 @@ class RestMixin:
     async def r_crosspost(self: EmulatedDiscord, req: RestRequest) -> tuple[int, Any]:
         ch, msg = self._channel_message(req)
         if ch.type != st.GUILD_ANNOUNCEMENT:
-            raise (
-                ApiError(400, 40033, "This message has already been crossposted.")
-                if (msg["flags"] & CROSSPOSTED)
-                else ApiError(403, 50068, "Invalid message type for operation")
-            )
+            raise ApiError(403, 50068, "Invalid message type for operation")
         if msg["flags"] & CROSSPOSTED:
             raise ApiError(400, 40033, "This message has already been crossposted.")
         if int(msg["author"]["id"]) != self.bot_user.id:
@@ -1055,8 +1063,6 @@ class RestMixin:
     @route("PUT", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me")
     async def r_react(self: EmulatedDiscord, req: RestRequest) -> tuple[int, Any]:
         _, msg = self._channel_message(req)
-        from urllib.parse import unquote
-
         emoji = unquote(req.params["emoji"])
         reactions = msg.setdefault("reactions", [])
         for r in reactions:
@@ -1081,8 +1087,6 @@ class RestMixin:
     @route("DELETE", "/channels/{channel_id}/messages/{message_id}/reactions/{emoji}/@me")
     async def r_unreact(self: EmulatedDiscord, req: RestRequest) -> tuple[int, Any]:
         _, msg = self._channel_message(req)
-        from urllib.parse import unquote
-
         emoji = unquote(req.params["emoji"])
         for r in list(msg.get("reactions", [])):
             if r["emoji"]["name"] == emoji and r["me"]:
@@ -1108,6 +1112,8 @@ class RestMixin:
         ch = self._chan(req.id("channel_id"))
         if ch.guild is None:
             raise ApiError(403, 50003, "Cannot execute action on a DM channel")
+        if ch.is_thread:
+            return await self._edit_thread(ch, req.body)
         self._require(ch.guild, st.MANAGE_CHANNELS, ch)
         body = req.body
         if "name" in body:
@@ -1141,6 +1147,21 @@ class RestMixin:
         payload = ch.to_payload()
         ch.deleted = True
         assert ch.guild is not None
+        if ch.is_thread:
+            ch.guild.threads.pop(ch.id, None)
+            await self.dispatch(
+                "THREAD_DELETE",
+                {
+                    "id": str(ch.id),
+                    "guild_id": str(ch.guild.id),
+                    "parent_id": str(ch.parent_id),
+                    "type": ch.type,
+                },
+            )
+            return payload
+        for thread in [t for t in ch.guild.threads.values() if t.parent_id == ch.id]:
+            thread.deleted = True
+            ch.guild.threads.pop(thread.id, None)
         ch.guild.channels.pop(ch.id, None)
         for other in ch.guild.channels.values():
             if other.parent_id == ch.id:
@@ -1170,6 +1191,178 @@ class RestMixin:
         await self.dispatch("CHANNEL_UPDATE", ch.to_payload())
         return 204, None
 
+    # ------------------------------------------------------------------ threads
+
+    async def _edit_thread(
+        self: EmulatedDiscord, th: st.ChannelState, body: dict[str, Any]
+    ) -> tuple[int, Any]:
+        assert th.guild is not None
+        if th.owner_id != self.bot_user.id or {"locked", "applied_tags"} & set(body):
+            self._require(th.guild, st.MANAGE_THREADS, th)
+        if th.archived and th.locked and body.get("archived") is not False:
+            raise ApiError(400, 50083, "Thread is archived")
+        if body.get("name") is not None:
+            th.name = body["name"]
+        for key in ("archived", "locked", "invitable"):
+            if body.get(key) is not None:
+                setattr(th, key, bool(body[key]))
+        if body.get("archived") is not None:
+            th.archive_timestamp = st.iso(self.now())
+        if body.get("auto_archive_duration") is not None:
+            th.auto_archive_duration = int(body["auto_archive_duration"])
+        if body.get("applied_tags") is not None:
+            th.applied_tags = [int(t) for t in body["applied_tags"]]
+        payload = th.to_payload()
+        await self.dispatch("THREAD_UPDATE", payload)
+        return 200, payload
+
+    def _new_thread(
+        self: EmulatedDiscord,
+        parent: st.ChannelState,
+        body: dict[str, Any],
+        ttype: int,
+        *,
+        id: int | None = None,
+    ) -> st.ChannelState:
+        name = body.get("name")
+        if not name or len(name) > 100:
+            raise form_error("name", "BASE_TYPE_BAD_LENGTH", "Must be between 1 and 100 in length.")
+        assert parent.guild is not None
+        thread = parent.guild.add_thread(
+            parent,
+            name,
+            ttype,
+            owner=self.bot_user.id,
+            id=id,
+            applied_tags=[int(t) for t in body.get("applied_tags") or []],
+        )
+        if body.get("auto_archive_duration"):
+            thread.auto_archive_duration = int(body["auto_archive_duration"])
+        if ttype == st.PRIVATE_THREAD and body.get("invitable") is not None:
+            thread.invitable = bool(body["invitable"])
+        return thread
+
+    async def _announce_thread(self: EmulatedDiscord, thread: st.ChannelState) -> dict[str, Any]:
+        payload = thread.to_payload()
+        event = {
+            **payload,
+            "newly_created": True,
+            "member": {
+                "id": str(thread.id),
+                "user_id": str(self.bot_user.id),
+                "join_timestamp": thread.create_timestamp,
+                "flags": 0,
+            },
+        }
+        await self.dispatch("THREAD_CREATE", event)
+        return payload
+
+    @route("POST", "/channels/{channel_id}/threads")
+    async def r_start_thread(self: EmulatedDiscord, req: RestRequest) -> tuple[int, Any]:
+        parent = self._chan(req.id("channel_id"))
+        if parent.guild is None or parent.is_thread:
+            raise ApiError(400, 50024, "Cannot execute action on this channel type")
+        body = req.body
+        if parent.type == st.GUILD_FORUM:
+            self._require(parent.guild, st.SEND_MESSAGES, parent)
+            message_body = body.get("message") or {}
+            known = {int(t["id"]) for t in parent.available_tags}
+            if any(int(t) not in known for t in body.get("applied_tags") or []):
+                raise form_error("applied_tags", "BASE_TYPE_CHOICES", "Unknown tag")
+            thread = self._new_thread(parent, body, st.PUBLIC_THREAD)
+            # A forum post's starter message has the thread's id.
+            msg = self.build_message(thread, self.bot_user, message_body, req.files)
+            msg["id"] = str(thread.id)
+            msg["position"] = 0
+            self.store_message(msg)
+            payload = await self._announce_thread(thread)
+            await self._announce_create(msg)
+            return 201, {**payload, "message": copy.deepcopy(msg)}
+        ttype = int(body.get("type") or st.PRIVATE_THREAD)
+        if ttype not in (st.PUBLIC_THREAD, st.PRIVATE_THREAD):
+            raise form_error("type", "BASE_TYPE_CHOICES", "Value must be one of {11, 12}.")
+        needed = (
+            st.CREATE_PUBLIC_THREADS if ttype == st.PUBLIC_THREAD else st.CREATE_PRIVATE_THREADS
+        )
+        self._require(parent.guild, needed, parent)
+        thread = self._new_thread(parent, body, ttype)
+        return 201, await self._announce_thread(thread)
+
+    @route("POST", "/channels/{channel_id}/messages/{message_id}/threads")
+    async def r_thread_from_message(self: EmulatedDiscord, req: RestRequest) -> tuple[int, Any]:
+        parent, msg = self._channel_message(req)
+        if parent.guild is None or parent.type not in (st.GUILD_TEXT, st.GUILD_ANNOUNCEMENT):
+            raise ApiError(400, 50024, "Cannot execute action on this channel type")
+        self._require(parent.guild, st.CREATE_PUBLIC_THREADS, parent)
+        if msg.get("thread"):
+            raise ApiError(400, 160004, "A thread has already been created for this message")
+        ttype = st.ANNOUNCEMENT_THREAD if parent.type == st.GUILD_ANNOUNCEMENT else st.PUBLIC_THREAD
+        thread = self._new_thread(parent, req.body, ttype, id=int(msg["id"]))
+        payload = await self._announce_thread(thread)
+        msg["thread"] = payload
+        msg["flags"] |= HAS_THREAD
+        self._log_message("update", msg)
+        await self._announce_update(msg)
+        return 201, payload
+
+    def _thread(self: EmulatedDiscord, req: RestRequest) -> st.ChannelState:
+        th = self._chan(req.id("channel_id"))
+        if not th.is_thread:
+            raise ApiError(400, 50024, "Cannot execute action on this channel type")
+        return th
+
+    @route("GET", "/channels/{channel_id}/thread-members")
+    async def r_thread_members(self: EmulatedDiscord, req: RestRequest) -> tuple[int, Any]:
+        th = self._thread(req)
+        return 200, [
+            {
+                "id": str(th.id),
+                "user_id": str(uid),
+                "join_timestamp": th.create_timestamp,
+                "flags": 0,
+            }
+            for uid in sorted(th.member_ids)
+        ]
+
+    @route("PUT", "/channels/{channel_id}/thread-members/@me")
+    @route("DELETE", "/channels/{channel_id}/thread-members/@me")
+    @route("PUT", "/channels/{channel_id}/thread-members/{user_id}")
+    @route("DELETE", "/channels/{channel_id}/thread-members/{user_id}")
+    async def r_thread_member(self: EmulatedDiscord, req: RestRequest) -> tuple[int, Any]:
+        th = self._thread(req)
+        assert th.guild is not None
+        uid = req.id("user_id") if "user_id" in req.params else self.bot_user.id
+        if uid not in th.guild.members:
+            raise ApiError(404, 10007, "Unknown Member")
+        if th.archived:
+            raise ApiError(400, 50083, "Thread is archived")
+        if req.method == "PUT":
+            if uid != self.bot_user.id:
+                self._require(th.guild, st.SEND_MESSAGES_IN_THREADS, th)
+            th.member_ids.add(uid)
+        else:
+            if uid != self.bot_user.id:
+                self._require(th.guild, st.MANAGE_THREADS, th)
+            th.member_ids.discard(uid)
+        return 204, None
+
+    @route("GET", "/guilds/{guild_id}/threads/active")
+    async def r_active_threads(self: EmulatedDiscord, req: RestRequest) -> tuple[int, Any]:
+        guild = self._guild(req.id("guild_id"))
+        threads = [t.to_payload() for t in guild.threads.values() if not t.archived]
+        return 200, {"threads": threads, "members": []}
+
+    @route("GET", "/channels/{channel_id}/threads/archived/public")
+    async def r_archived_threads(self: EmulatedDiscord, req: RestRequest) -> tuple[int, Any]:
+        parent = self._chan(req.id("channel_id"))
+        assert parent.guild is not None
+        threads = [
+            t.to_payload()
+            for t in parent.guild.threads.values()
+            if t.parent_id == parent.id and t.archived and t.type != st.PRIVATE_THREAD
+        ]
+        return 200, {"threads": threads, "members": [], "has_more": False}
+
     # ------------------------------------------------------------------ guilds
 
     @route("GET", "/guilds/{guild_id}")
@@ -1177,6 +1370,24 @@ class RestMixin:
         guild = self._guild(req.id("guild_id"))
         with_counts = req.query.get("with_counts", "").lower() in ("true", "1")
         return 200, guild.to_payload(with_counts=with_counts)
+
+    @route("PATCH", "/guilds/{guild_id}")
+    async def r_edit_guild(self: EmulatedDiscord, req: RestRequest) -> tuple[int, Any]:
+        guild = self._guild(req.id("guild_id"))
+        self._require(guild, st.MANAGE_GUILD)
+        body = req.body
+        if body.get("name"):
+            guild.name = body["name"]
+        if "system_channel_id" in body:
+            sid = body["system_channel_id"]
+            if sid is not None and int(sid) not in guild.channels:
+                raise form_error("system_channel_id", "BASE_TYPE_CHOICES", "Unknown channel")
+            guild.system_channel_id = int(sid) if sid is not None else None
+        if body.get("preferred_locale"):
+            guild.locale = body["preferred_locale"]
+        payload = guild.to_payload()
+        await self.dispatch("GUILD_UPDATE", payload)
+        return 200, payload
 
     @route("GET", "/guilds/{guild_id}/channels")
     async def r_guild_channels(self: EmulatedDiscord, req: RestRequest) -> tuple[int, Any]:
@@ -1291,6 +1502,15 @@ class RestMixin:
                     raise missing_permissions()
                 self._require_above(guild, guild.top_role_position(m.id))
             m.nick = body["nick"] or None
+        if "communication_disabled_until" in body:
+            self._require(guild, st.MODERATE_MEMBERS)
+            if m.id == guild.owner_id or guild.base_permissions(m.id) & st.ADMINISTRATOR:
+                raise missing_permissions()
+            self._require_above(guild, guild.top_role_position(m.id))
+            until = body["communication_disabled_until"]
+            if until is not None:
+                _parse_time(until, "communication_disabled_until")
+            m.communication_disabled_until = until
         await self._member_updated(guild, m)
         return 200, m.to_payload()
 
@@ -1630,7 +1850,7 @@ class RestMixin:
             }
         }
         channel = self._channels[record.channel_id]
-        if ctype == CHANNEL_MESSAGE_WITH_SOURCE or ctype == DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE:
+        if ctype in (CHANNEL_MESSAGE_WITH_SOURCE, DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE):
             flags = int(data.get("flags") or 0)
             if ctype == DEFERRED_CHANNEL_MESSAGE_WITH_SOURCE:
                 flags = (flags & EPHEMERAL) | LOADING
@@ -1710,6 +1930,9 @@ class RestMixin:
             raise ApiError(404, 10015, "Unknown Webhook")
         if record.callback_type is None:
             raise ApiError(404, 10015, "Unknown Webhook")
+        if record.created_at is not None and self.now() - record.created_at > TOKEN_LIFETIME:
+            # Interaction tokens stay valid for 15 minutes.
+            raise ApiError(401, 50027, "Invalid Webhook Token")
         return record
 
     def _webhook_message(

@@ -23,10 +23,11 @@ import itertools
 import logging
 import mimetypes
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import AsyncIterator, Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+import discord
 import yarl
 from aiohttp import web
 
@@ -38,6 +39,7 @@ from bot.emulator.rest import ApiError, RestMixin
 from bot.emulator.state import (
     DEFAULT_BOT_PERMISSIONS,
     DM,
+    VIEW_CHANNEL,
     ChannelState,
     GuildState,
     MemberState,
@@ -199,6 +201,42 @@ class EmulatedDiscord(RestMixin, GatewayMixin, ActorsMixin):
             yield self
         finally:
             self.uninstall()
+
+    @contextlib.asynccontextmanager
+    async def run_bot(
+        self,
+        client: discord.Client,
+        token: str = "emulated-token",
+        *,
+        ready_timeout: float = 10.0,
+    ) -> AsyncIterator[discord.Client]:
+        """Start ``client`` against this emulator (patched), wait for on_ready, close on exit.
+
+        A failure while starting (bad intents, crash in setup_hook...) is raised here
+        instead of hanging until the timeout.
+        """
+        with self.patch_discord():
+            task = asyncio.create_task(client.start(token), name="emulated-bot")
+            ready = asyncio.create_task(client.wait_until_ready())
+            try:
+                done, _ = await asyncio.wait(
+                    {task, ready}, timeout=ready_timeout, return_when=asyncio.FIRST_COMPLETED
+                )
+                if task in done:
+                    task.result()  # raises the start-up error
+                    raise RuntimeError("the bot stopped before it was ready")
+                if ready not in done:
+                    raise TimeoutError(f"the bot was not ready after {ready_timeout:g} s")
+                yield client
+            finally:
+                ready.cancel()
+                await client.close()
+                try:
+                    await asyncio.wait_for(task, 5)
+                except (asyncio.CancelledError, TimeoutError):
+                    task.cancel()
+                except Exception:  # already raised by the start-up path above
+                    pass
 
     # -- clock & ids -----------------------------------------------------------------------
 
@@ -362,6 +400,8 @@ class EmulatedDiscord(RestMixin, GatewayMixin, ActorsMixin):
             ch = self._channels[cid]
             ch.messages[mid] = message
             ch.last_message_id = mid
+            if ch.is_thread:
+                ch.total_message_sent += 1
             self._message_index[mid] = (cid, None)
             if record is not None:
                 record.channel_message_ids.append(mid)
@@ -379,8 +419,8 @@ class EmulatedDiscord(RestMixin, GatewayMixin, ActorsMixin):
                 continue
             if user_id not in guild.members:
                 continue
-            for ch in guild.channels.values():
-                if ch.deleted:
+            for ch in [*guild.channels.values(), *guild.threads.values()]:
+                if ch.deleted or not guild.channel_permissions(user_id, ch) & VIEW_CHANNEL:
                     continue
                 found.extend(ch.messages.values())
         dm = self._dm_by_user.get(user_id)
@@ -437,10 +477,11 @@ class EmulatedDiscord(RestMixin, GatewayMixin, ActorsMixin):
 
     # -- synchronisation -------------------------------------------------------------------
 
-    async def wait_idle(self, quiet: float = 0.05, timeout: float = 10.0) -> None:
+    async def wait_idle(self, quiet: float = 0.05, timeout: float = 10.0) -> None:  # noqa: ASYNC109
         """Wait until no REST request is in flight and none arrived for ``quiet`` seconds."""
         loop = asyncio.get_running_loop()
         end = loop.time() + timeout
+        await asyncio.sleep(0)
         while loop.time() < end:
             idle_for = loop.time() - self._last_request_at
             if self._in_flight == 0 and idle_for >= quiet:
@@ -459,8 +500,13 @@ class EmulatedDiscord(RestMixin, GatewayMixin, ActorsMixin):
         code: int | None = None,
         global_: bool = False,
         message: str | None = None,
+        via: bool = True,
     ) -> Fault:
-        """Make the next ``times`` matching REST calls fail (``times=-1``: forever)."""
+        """Make the next ``times`` matching REST calls fail (``times=-1``: forever).
+
+        A 429 carries ``Via`` (Discord's edge adds it; ``via=False`` mimics a Cloudflare ban,
+        which discord.py does not retry), ``retry_after``/``global`` and X-RateLimit-* headers.
+        """
         fault = Fault(
             method.upper(),
             path_regex,
@@ -470,6 +516,7 @@ class EmulatedDiscord(RestMixin, GatewayMixin, ActorsMixin):
             code=code,
             global_=global_,
             message=message,
+            via=via,
         )
         self.faults.append(fault)
         return fault

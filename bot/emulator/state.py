@@ -41,8 +41,10 @@ MANAGE_ROLES = 1 << 28
 MANAGE_WEBHOOKS = 1 << 29
 USE_APPLICATION_COMMANDS = 1 << 31
 MANAGE_EVENTS = 1 << 33
+MODERATE_MEMBERS = 1 << 40
 MANAGE_THREADS = 1 << 34
 CREATE_PUBLIC_THREADS = 1 << 35
+CREATE_PRIVATE_THREADS = 1 << 36
 SEND_MESSAGES_IN_THREADS = 1 << 38
 CREATE_EVENTS = 1 << 44
 ALL_PERMISSIONS = (1 << 53) - 1
@@ -72,6 +74,7 @@ DEFAULT_BOT_PERMISSIONS = (
     | MANAGE_NICKNAMES
     | MANAGE_EVENTS
     | MANAGE_THREADS
+    | CREATE_PRIVATE_THREADS
     | KICK_MEMBERS
 )
 
@@ -81,7 +84,11 @@ DM = 1
 GUILD_VOICE = 2
 GUILD_CATEGORY = 4
 GUILD_ANNOUNCEMENT = 5
+ANNOUNCEMENT_THREAD = 10
+PUBLIC_THREAD = 11
+PRIVATE_THREAD = 12
 GUILD_FORUM = 15
+THREAD_TYPES = (ANNOUNCEMENT_THREAD, PUBLIC_THREAD, PRIVATE_THREAD)
 
 
 def iso(ts: dt.datetime) -> str:
@@ -204,6 +211,23 @@ class ChannelState:
     deleted: bool = False
     # message id -> message payload (insertion order = creation order)
     messages: dict[int, dict[str, Any]] = field(default_factory=dict)
+    # Forum channels: available tags ({"id", "name", "moderated", "emoji_id", "emoji_name"}).
+    available_tags: list[dict[str, Any]] = field(default_factory=list)
+    # Threads only.
+    owner_id: int | None = None
+    archived: bool = False
+    locked: bool = False
+    invitable: bool = True
+    auto_archive_duration: int = 4320
+    archive_timestamp: str | None = None
+    create_timestamp: str | None = None
+    applied_tags: list[int] = field(default_factory=list)
+    member_ids: set[int] = field(default_factory=set)
+    total_message_sent: int = 0
+
+    @property
+    def is_thread(self) -> bool:
+        return self.type in THREAD_TYPES
 
     @property
     def guild_id(self) -> int | None:
@@ -219,6 +243,8 @@ class ChannelState:
                 "flags": 0,
                 "recipients": [self.recipient.to_payload()],
             }
+        if self.is_thread:
+            return self._thread_payload()
         payload: dict[str, Any] = {
             "id": str(self.id),
             "type": self.type,
@@ -247,12 +273,42 @@ class ChannelState:
             )
         if self.type == GUILD_FORUM:
             payload.update(
-                available_tags=[],
+                available_tags=[dict(t) for t in self.available_tags],
                 default_reaction_emoji=None,
                 default_sort_order=None,
                 default_forum_layout=0,
                 default_thread_rate_limit_per_user=0,
             )
+        return payload
+
+    def _thread_payload(self) -> dict[str, Any]:
+        metadata: dict[str, Any] = {
+            "archived": self.archived,
+            "auto_archive_duration": self.auto_archive_duration,
+            "archive_timestamp": self.archive_timestamp or self.create_timestamp,
+            "locked": self.locked,
+            "create_timestamp": self.create_timestamp,
+        }
+        if self.type == PRIVATE_THREAD:
+            metadata["invitable"] = self.invitable
+        payload: dict[str, Any] = {
+            "id": str(self.id),
+            "type": self.type,
+            "guild_id": str(self.guild_id),
+            "parent_id": str(self.parent_id),
+            "owner_id": str(self.owner_id),
+            "name": self.name,
+            "last_message_id": str(self.last_message_id) if self.last_message_id else None,
+            "rate_limit_per_user": 0,
+            "flags": 0,
+            "message_count": len(self.messages),
+            "member_count": min(len(self.member_ids), 50),
+            "total_message_sent": self.total_message_sent,
+            "thread_metadata": metadata,
+        }
+        parent = self.guild.channels.get(self.parent_id or 0) if self.guild else None
+        if parent is not None and parent.type == GUILD_FORUM:
+            payload["applied_tags"] = [str(t) for t in self.applied_tags]
         return payload
 
 
@@ -263,6 +319,7 @@ class MemberState:
     roles: list[int] = field(default_factory=list)
     nick: str | None = None
     joined_at: dt.datetime = field(default_factory=lambda: dt.datetime.now(dt.UTC))
+    communication_disabled_until: str | None = None
 
     @property
     def id(self) -> int:
@@ -276,7 +333,7 @@ class MemberState:
         payload: dict[str, Any] = {
             "avatar": None,
             "banner": None,
-            "communication_disabled_until": None,
+            "communication_disabled_until": self.communication_disabled_until,
             "deaf": False,
             "mute": False,
             "flags": 0,
@@ -310,6 +367,7 @@ class GuildState:
         self.name = name
         self.locale = locale
         self.channels: dict[int, ChannelState] = {}
+        self.threads: dict[int, ChannelState] = {}
         self.roles: dict[int, RoleState] = {}
         self.members: dict[int, MemberState] = {}
         self.scheduled_events: dict[int, dict[str, Any]] = {}
@@ -376,6 +434,7 @@ class GuildState:
         position: int | None = None,
         overwrites: Iterable[dict[str, Any]] = (),
         id: int | None = None,
+        available_tags: Iterable[str | dict[str, Any]] = (),
     ) -> ChannelState:
         parent_id: int | None
         if isinstance(parent, ChannelState):
@@ -395,12 +454,58 @@ class GuildState:
             parent_id=parent_id,
             topic=topic,
             permission_overwrites=[_normalize_overwrite(o) for o in overwrites],
+            available_tags=[
+                t
+                if isinstance(t, dict)
+                else {
+                    "id": str(self.emu.next_id()),
+                    "name": t,
+                    "moderated": False,
+                    "emoji_id": None,
+                    "emoji_name": None,
+                }
+                for t in available_tags
+            ],
         )
         self.channels[channel.id] = channel
         self.emu._channels[channel.id] = channel
         if self.system_channel_id is None and type == GUILD_TEXT:
             self.system_channel_id = channel.id
         return channel
+
+    def add_thread(
+        self,
+        parent: ChannelState | int | str,
+        name: str,
+        type: int = PUBLIC_THREAD,
+        *,
+        owner: MemberState | int | None = None,
+        id: int | None = None,
+        applied_tags: Iterable[int] = (),
+    ) -> ChannelState:
+        """A thread (or forum post) under ``parent``; it starts with its owner as member."""
+        parent_ch = self.channel(parent)
+        if type not in THREAD_TYPES:
+            raise ValueError("thread type must be 10, 11 or 12")
+        if parent_ch.type not in (GUILD_TEXT, GUILD_ANNOUNCEMENT, GUILD_FORUM):
+            raise ValueError("threads live in text, announcement or forum channels")
+        owner_id = (owner.id if isinstance(owner, MemberState) else owner) or self.emu.bot_user.id
+        now = iso(self.emu.now())
+        thread = ChannelState(
+            id=id or self.emu.next_id(),
+            type=type,
+            name=name,
+            guild=self,
+            parent_id=parent_ch.id,
+            owner_id=owner_id,
+            create_timestamp=now,
+            archive_timestamp=now,
+            applied_tags=list(applied_tags),
+            member_ids={owner_id},
+        )
+        self.threads[thread.id] = thread
+        self.emu._channels[thread.id] = thread
+        return thread
 
     def add_member(
         self,
@@ -442,9 +547,9 @@ class GuildState:
         if isinstance(key, ChannelState):
             return key
         if isinstance(key, int):
-            return self.channels[key]
+            return self.channels.get(key) or self.threads[key]
         name = key.lstrip("#")
-        for ch in self.channels.values():
+        for ch in [*self.channels.values(), *self.threads.values()]:
             if ch.name == name or (ch.name or "").lower() == name.lower():
                 return ch
         raise KeyError(f"unknown channel {key!r}")
@@ -497,6 +602,12 @@ class GuildState:
         return perms
 
     def channel_permissions(self, user_id: int, channel: ChannelState) -> int:
+        if channel.is_thread and channel.parent_id in self.channels:
+            perms = self.channel_permissions(user_id, self.channels[channel.parent_id])
+            hidden = channel.type == PRIVATE_THREAD and user_id not in channel.member_ids
+            if hidden and not perms & MANAGE_THREADS:
+                return 0
+            return perms
         perms = self.base_permissions(user_id)
         if perms & ADMINISTRATOR or perms == ALL_PERMISSIONS:
             return perms
@@ -594,7 +705,7 @@ class GuildState:
             voice_states=[],
             members=members,
             channels=[c.to_payload() for c in self.channels.values()],
-            threads=[],
+            threads=[t.to_payload() for t in self.threads.values() if not t.archived],
             presences=[],
             stage_instances=[],
             guild_scheduled_events=list(self.scheduled_events.values()),

@@ -16,14 +16,16 @@ from pathlib import Path
 
 from rapidfuzz import fuzz, process
 
-from db.models.structures import DISPOSITIFS, SERVICES, fold, vocabulary_mask
+from db.models.structures import DISPOSITIFS, PUBLICS, SERVICES, fold, vocabulary_mask
 
 DEFAULT_SYNONYMS = Path(__file__).resolve().parents[2] / "config" / "synonyms.toml"
 
 MIN_FUZZY_LENGTH = 4
 FUZZY_CUTOFF = 84.0
 SECONDARY_WEIGHT = 0.5
-DISPOSITIF_BONUS = 0.15
+# A label or structure type typical of the need (the CAF's own point for "CAF") ranks a
+# place higher among places of equal fit and proximity; the first listed counts most.
+BONUS_STEPS = (0.2, 0.15, 0.1, 0.05)
 
 # Words that say nothing about the need; dropped before fuzzy matching only (phrases such
 # as "pas d'ordinateur" are matched on the full text first).
@@ -124,6 +126,8 @@ class Need:
     services: tuple[str, ...]
     secondary_services: tuple[str, ...] = ()
     dispositifs: tuple[str, ...] = ()
+    typologies: tuple[str, ...] = ()
+    publics: tuple[str, ...] = ()
 
     @property
     def services_mask(self) -> int:
@@ -136,6 +140,23 @@ class Need:
     @property
     def dispositifs_mask(self) -> int:
         return vocabulary_mask(list(self.dispositifs), DISPOSITIFS)
+
+    @property
+    def any_services_mask(self) -> int:
+        return self.services_mask | self.secondary_mask
+
+    def bonus(self, dispositifs_mask: int, typologie: list[str] | tuple[str, ...]) -> float:
+        steps = [
+            _step(i)
+            for i, d in enumerate(self.dispositifs)
+            if dispositifs_mask >> DISPOSITIFS.index(d) & 1
+        ]
+        steps += [_step(i) for i, t in enumerate(self.typologies) if t in typologie]
+        return max(steps, default=0.0)
+
+
+def _step(position: int) -> float:
+    return BONUS_STEPS[min(position, len(BONUS_STEPS) - 1)]
 
 
 @dataclass(frozen=True)
@@ -167,21 +188,27 @@ class MatchResult:
             mask |= match.need.services_mask | match.need.secondary_mask
         return mask
 
-    def fit(self, services_mask: int, dispositifs_mask: int = 0) -> float:
-        """Service fit of a place: for each need, 1 for a primary service (0.5 for a
-        secondary one) times the match score, plus a small bonus for a relevant label."""
+    @property
+    def publics_mask(self) -> int:
+        """Publics the request implies (Parcoursup: young people)."""
+        return vocabulary_mask([p for m in self.matches for p in m.need.publics], PUBLICS)
+
+    def coverage(self, services_mask: int) -> float:
+        """Service fit: for each need, 1 when the place declares one of its services (0.5
+        for a secondary one), times how surely the words matched."""
         total = 0.0
         for match in self.matches:
-            need = match.need
-            if services_mask & need.services_mask:
-                weight = 1.0
-            elif services_mask & need.secondary_mask:
-                weight = SECONDARY_WEIGHT
-            else:
-                continue
-            total += weight * match.score
-            if dispositifs_mask & need.dispositifs_mask:
-                total += DISPOSITIF_BONUS
+            if services_mask & match.need.services_mask:
+                total += match.score
+            elif services_mask & match.need.secondary_mask:
+                total += SECONDARY_WEIGHT * match.score
+        return round(total, 4)
+
+    def bonus(self, services_mask: int, dispositifs_mask: int, typologie: list[str]) -> float:
+        total = 0.0
+        for match in self.matches:
+            if services_mask & match.need.any_services_mask:
+                total += match.need.bonus(dispositifs_mask, typologie)
         return round(total, 4)
 
 
@@ -208,8 +235,11 @@ class SynonymTable:
             services = tuple(entry.get("services", []))
             secondary = tuple(entry.get("services_secondaires", []))
             dispositifs = tuple(entry.get("dispositifs", []))
+            typologies = tuple(entry.get("typologies", []))
+            publics = tuple(entry.get("publics", []))
             unknown = [s for s in (*services, *secondary) if s not in SERVICES]
             unknown += [d for d in dispositifs if d not in DISPOSITIFS]
+            unknown += [p for p in publics if p not in PUBLICS]
             if unknown:
                 raise ValueError(
                     f"synonymes : besoin « {entry.get('cle')} » : valeur(s) hors du standard "
@@ -226,6 +256,8 @@ class SynonymTable:
                     services=services,
                     secondary_services=secondary,
                     dispositifs=dispositifs,
+                    typologies=typologies,
+                    publics=publics,
                 )
             )
         # Every service of the standard is itself a need, found by its own words.
@@ -266,11 +298,13 @@ class SynonymTable:
                 consumed.update(phrase.split())
         tokens = [t for t in folded.split() if t not in STOP_WORDS]
         for token in tokens:
+            if token in consumed:
+                continue  # part of a phrase already matched ("impression 3d" is not printing)
             if token in self._words:
                 for need in self._words[token]:
                     keep(need, 1.0, token, token)
                 continue
-            if token in consumed or len(token) < MIN_FUZZY_LENGTH:
+            if len(token) < MIN_FUZZY_LENGTH:
                 continue
             # Plural or typo: "impot" for "impots", "parcoursupe", "amelie", "pronot".
             hit = process.extractOne(

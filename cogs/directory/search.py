@@ -30,10 +30,10 @@ from db.models.structures import (
 )
 
 from .hours import OpeningStatus, opening_status
-from .matching import MatchResult, SynonymTable
+from .matching import SECONDARY_WEIGHT, MatchResult, SynonymTable, _step
 
-CANDIDATE_BATCH = 200
-MAX_RESULTS = 50
+CANDIDATE_BATCH = 80
+MAX_RESULTS = 30
 FAR_AWAY = 1e9
 
 BIT_WALK_IN = 1 << MODALITES_ACCES.index("Se présenter")
@@ -72,6 +72,7 @@ _COLUMNS = (
     Structure.frais_mask,
     Structure.acces_mask,
     Structure.dispositifs_mask,
+    Structure.typologie,
 )
 
 
@@ -122,6 +123,7 @@ class Candidate:
     frais_mask: int
     acces_mask: int
     dispositifs_mask: int
+    typologie: list[str]
 
     @property
     def display_name(self) -> str:
@@ -135,7 +137,9 @@ class Candidate:
 @dataclass
 class RankedResult:
     candidate: Candidate
-    fit: float
+    coverage: float  # service fit (see MatchResult.coverage)
+    bonus: float  # label or structure type typical of the need
+    public_rank: int  # 0 addresses the public specifically, 1 everyone, 2 someone else
     proximity_tier: int  # 0 same quartier, 1 same commune, 2 elsewhere / unknown
     distance_km: float | None
     status: OpeningStatus
@@ -145,6 +149,10 @@ class RankedResult:
     appointment: bool = False
     frais: list[str] = field(default_factory=list)
     reserved_for: list[str] = field(default_factory=list)
+
+    @property
+    def fit(self) -> float:
+        return round(self.coverage + self.bonus, 4)
 
 
 @dataclass
@@ -297,34 +305,16 @@ def candidate_query(
     if query.free:
         conditions.append(Structure.frais_mask.op("&")(BITS_FREE) != 0)
 
-    fit_terms = []
-    for need_match in match.matches:
-        need = need_match.need
-        fit_terms.append(
-            case(
-                (services.op("&")(need.services_mask) != 0, literal(need_match.score)),
-                (
-                    services.op("&")(need.secondary_mask) != 0,
-                    literal(0.5 * need_match.score),
-                ),
-                else_=literal(0.0),
-            )
+    coverage_terms = [
+        case(
+            (services.op("&")(m.need.services_mask) != 0, literal(m.score)),
+            (services.op("&")(m.need.secondary_mask) != 0, literal(SECONDARY_WEIGHT * m.score)),
+            else_=literal(0.0),
         )
-        if need.dispositifs_mask:
-            fit_terms.append(
-                case(
-                    (
-                        and_(
-                            services.op("&")(need.services_mask | need.secondary_mask) != 0,
-                            Structure.dispositifs_mask.op("&")(need.dispositifs_mask) != 0,
-                        ),
-                        literal(0.15),
-                    ),
-                    else_=literal(0.0),
-                )
-            )
-    fit = cast(sum(fit_terms[1:], fit_terms[0]) if fit_terms else literal(0.0), Float)
-    order: list[Any] = [fit.desc()]
+        for m in match.matches
+    ]
+    coverage = cast(sum(coverage_terms[1:], coverage_terms[0]), Float)
+    order: list[Any] = [coverage.desc(), _public_rank_sql(match, query)]
     if origin is not None:
         tier = case(
             (
@@ -343,8 +333,61 @@ def candidate_query(
             dlat = Structure.latitude - origin.latitude
             dlon = (Structure.longitude - origin.longitude) * k
             order.append(func.coalesce(dlat * dlat + dlon * dlon, FAR_AWAY))
+    else:
+        order.append(_bonus_sql(match).desc())
     order.append(Structure.id)
-    return select(*_COLUMNS).where(*conditions).order_by(*order)
+    # Ids only: answered from the covering index `ix_structures_orienter`; the wide rows
+    # are read for the winners only (see ``fetch_candidates``).
+    return select(Structure.id).where(*conditions).order_by(*order)
+
+
+def _target_publics(match: MatchResult, query: OrientationQuery) -> int:
+    if query.public in PUBLICS:
+        return _bit(PUBLICS, query.public)
+    return match.publics_mask
+
+
+def _public_rank_sql(match: MatchResult, query: OrientationQuery) -> Any:
+    target = _target_publics(match, query)
+    if target:
+        return case(
+            (Structure.publics_mask.op("&")(target) != 0, 0),
+            (Structure.publics_mask == 0, 1),
+            else_=2,
+        )
+    return case((Structure.publics_mask == 0, 0), else_=1)
+
+
+def public_rank(publics_mask: int, target: int) -> int:
+    if target:
+        if publics_mask & target:
+            return 0
+        return 1 if publics_mask == 0 else 2
+    return 0 if publics_mask == 0 else 1
+
+
+def _bonus_sql(match: MatchResult) -> Any:
+    """The same bonus as ``MatchResult.bonus``, for ordering in the database."""
+    services = Structure.services_mask
+    terms = []
+    for m in match.matches:
+        need = m.need
+        steps = [
+            (Structure.dispositifs_mask.op("&")(1 << DISPOSITIFS.index(d)) != 0, _step(i))
+            for i, d in enumerate(need.dispositifs)
+        ] + [
+            (Structure.typologie_key.like(f"%|{t}|%"), _step(i))
+            for i, t in enumerate(need.typologies)
+        ]
+        if not steps:
+            continue
+        best = case(*sorted(steps, key=lambda step: -step[1]), else_=literal(0.0))
+        terms.append(
+            case((services.op("&")(need.any_services_mask) != 0, best), else_=literal(0.0))
+        )
+    if not terms:
+        return literal(0.0)
+    return cast(sum(terms[1:], terms[0]), Float)
 
 
 def _candidate(row: Any) -> Candidate:
@@ -361,11 +404,14 @@ def rank_candidates(
     origin: Origin | None,
     now: datetime,
 ) -> list[RankedResult]:
-    """Pure ranking: service fit first, then proximity (quartier, commune, distance in
-    2 km bands), then the sooner open, then exact distance. Drops any place that does not
+    """Pure ranking: service fit first (then places addressing the person's public before
+    those for everyone, before those reserved to others), then proximity (quartier,
+    commune, distance in 2 km bands), then a label typical of the need, then the sooner
+    open, then exact distance. Drops any place that does not
     declare a wanted service, whatever the caller passed."""
     ranked: list[RankedResult] = []
     wanted = match.wanted_mask
+    target = _target_publics(match, query)
     for candidate in candidates:
         if not candidate.services_mask & wanted:
             continue
@@ -374,7 +420,6 @@ def rank_candidates(
         status = opening_status(candidate.horaires, now)
         if query.open_now and not status.open_now:
             continue
-        fit = match.fit(candidate.services_mask, candidate.dispositifs_mask)
         tier = 2
         distance = None
         if origin is not None:
@@ -387,7 +432,11 @@ def rank_candidates(
             )
         result = RankedResult(
             candidate=candidate,
-            fit=fit,
+            coverage=match.coverage(candidate.services_mask),
+            bonus=match.bonus(
+                candidate.services_mask, candidate.dispositifs_mask, candidate.typologie or []
+            ),
+            public_rank=public_rank(candidate.publics_mask, target),
             proximity_tier=tier,
             distance_km=distance,
             status=status,
@@ -407,9 +456,11 @@ def rank_candidates(
         soon = r.status.minutes_until_open(now)
         soon_hours = min(int(soon // 60), 10_000) if soon != float("inf") else 10_001
         return (
-            -round(r.fit, 3),
+            -round(r.coverage, 3),
+            r.public_rank,
             r.proximity_tier,
             band,
+            -r.bonus,
             soon_hours,
             r.distance_km if r.distance_km is not None else FAR_AWAY,
             r.candidate.id,
@@ -442,12 +493,13 @@ def explain(
         partial = "" if candidate.services_mask & need.services_mask else " (en partie)"
         reasons.append(f"{how} → propose « {declared[0]} »{partial}")
         labels = [
-            d
-            for i, d in enumerate(DISPOSITIFS)
-            if (candidate.dispositifs_mask & need.dispositifs_mask) >> i & 1
+            d for d in need.dispositifs if candidate.dispositifs_mask >> DISPOSITIFS.index(d) & 1
         ]
+        labels += [code for code in need.typologies if code in (candidate.typologie or [])]
         if labels:
-            reasons.append("label " + ", ".join(labels))
+            reasons.append("repère : " + ", ".join(labels))
+    if result.public_rank == 0 and result.reserved_for:
+        reasons.append("s'adresse aux publics : " + ", ".join(result.reserved_for))
     if origin is not None:
         if result.proximity_tier == 0:
             reasons.append(f"dans le quartier ({candidate.quartier})")
@@ -476,8 +528,12 @@ async def fetch_candidates(
     limit: int = CANDIDATE_BATCH,
 ) -> list[Candidate]:
     statement = candidate_query(guild_id, match, query, origin).offset(offset).limit(limit)
-    rows = (await session.execute(statement)).all()
-    return [_candidate(row) for row in rows]
+    ids = list((await session.scalars(statement)).all())
+    if not ids:
+        return []
+    rows = (await session.execute(select(*_COLUMNS).where(Structure.id.in_(ids)))).all()
+    by_id = {row[0]: _candidate(row) for row in rows}
+    return [by_id[i] for i in ids if i in by_id]
 
 
 async def _search(
@@ -508,7 +564,6 @@ _RELAXATIONS = (
     ("walk_in", "sans rendez-vous"),
     ("free", "gratuit"),
     ("public", "public"),
-    ("place", "quartier/commune"),
 )
 
 
