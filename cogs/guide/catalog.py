@@ -14,13 +14,20 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Float, case, cast, func, literal, select
+from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
 from cogs.directory.hours import PARIS, describe_status, opening_status, weekly_table
-from cogs.directory.matching import MatchResult, SynonymTable
-from cogs.directory.search import BIT_NO_PUBLIC, BIT_WALK_IN, BITS_APPOINTMENT, BITS_FREE
+from cogs.directory.matching import SynonymTable
+from cogs.directory.search import (
+    BIT_NO_PUBLIC,
+    BIT_WALK_IN,
+    BITS_APPOINTMENT,
+    BITS_FREE,
+    OrientationQuery,
+    candidate_query,
+)
 from cogs.directory.standard import typologie_codes
 from db.models.structures import FRAIS, SERVICES, Structure, fold, vocabulary_mask
 
@@ -306,42 +313,6 @@ _LISTING_COLUMNS = (
 )
 
 
-def fit_expression(match: MatchResult) -> ColumnElement[Any]:
-    """The directory's service fit as SQL (1 per need for a primary service, 0.5 for a
-    secondary one, times the match score, plus a small bonus for a relevant label); the
-    same weights as ``MatchResult.fit``, which `/orienter` uses."""
-    from cogs.directory.matching import DISPOSITIF_BONUS, SECONDARY_WEIGHT
-
-    services = Structure.services_mask
-    terms: list[ColumnElement[Any]] = []
-    for need_match in match.matches:
-        need = need_match.need
-        terms.append(
-            case(
-                (services.op("&")(need.services_mask) != 0, literal(need_match.score)),
-                (
-                    services.op("&")(need.secondary_mask) != 0,
-                    literal(SECONDARY_WEIGHT * need_match.score),
-                ),
-                else_=literal(0.0),
-            )
-        )
-        if need.dispositifs_mask:
-            terms.append(
-                case(
-                    (
-                        (services.op("&")(need.services_mask | need.secondary_mask) != 0)
-                        & (Structure.dispositifs_mask.op("&")(need.dispositifs_mask) != 0),
-                        literal(DISPOSITIF_BONUS),
-                    ),
-                    else_=literal(0.0),
-                )
-            )
-    if not terms:
-        return literal(0.0)
-    return cast(sum(terms[1:], terms[0]), Float)
-
-
 def status_text(expression: str | None, now: datetime) -> tuple[bool, bool, str]:
     """(known, open now, French sentence without the coloured emoji: the page shows the
     state in words and with a badge, so screen readers do not read "green circle")."""
@@ -396,61 +367,62 @@ async def listing(
     stats: GuideStats | None = None,
     page_size: int = PAGE_SIZE,
 ) -> ListingPage:
-    """One page of places for a search: by need (the directory's matching, so "dossier
-    caf" finds places declaring administrative help, and never one that does not), else by
-    name; narrowed by kind of help and zone; ranked by fit, then name."""
+    """One page of places for a search. A need in plain French goes through the
+    directory's matching and ranking, the very ones of `/orienter` ("dossier caf" finds
+    places declaring administrative help, and never one that does not); other words search
+    names; no words lists every place by name. Kind of help and zone narrow the list."""
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
-    conditions = _public_filter(guild_id)
+    narrowing: list[ColumnElement[bool]] = []
     unknown_zone = False
     if query.zone:
         if stats is not None and stats.zone(query.zone) is None:
             unknown_zone = True
         else:
-            conditions += zone_conditions(query.zone)
+            narrowing += zone_conditions(query.zone)
     if query.kind:
-        conditions.append(Structure.services_mask.op("&")(KINDS_BY_KEY[query.kind].mask) != 0)
-    order: list[Any] = []
-    understood = False
+        narrowing.append(Structure.services_mask.op("&")(KINDS_BY_KEY[query.kind].mask) != 0)
     needs: list[str] = []
     suggestions: list[str] = []
-    wanted_mask = 0
-    if query.text:
-        match = table.match(query.text)
-        if match.understood:
-            understood = True
-            wanted_mask = match.wanted_mask
-            needs = [m.need.label for m in match.matches]
-            conditions.append(Structure.services_mask.op("&")(wanted_mask) != 0)
-            order.append(fit_expression(match).desc())
-        else:
+    wanted_mask = KINDS_BY_KEY[query.kind].mask if query.kind else 0
+    match = table.match(query.text) if query.text else None
+    if match is not None and match.understood:
+        wanted_mask |= match.wanted_mask
+        needs = [m.need.label for m in match.matches]
+        ranked = candidate_query(guild_id, match, OrientationQuery(text=query.text), None)
+        ranked = ranked.where(*narrowing)
+        counted = ranked.order_by(None).subquery()
+    else:
+        conditions = _public_filter(guild_id) + narrowing
+        if match is not None:
             # Not a need we know: perhaps the name of a place ("médiathèque", "PIMMS").
             words = fold(query.text).split()
             conditions += [Structure.search_key.contains(word, autoescape=True) for word in words]
             suggestions = [need.label for need in table.closest_needs(query.text)]
-    if query.kind:
-        wanted_mask |= KINDS_BY_KEY[query.kind].mask
-    # The folded name leads search_key: alphabetical order that ignores case and accents.
-    order += [Structure.search_key, Structure.id]
-    total = await session.scalar(select(func.count()).select_from(Structure).where(*conditions))
-    total = int(total or 0)
+        # The folded name leads search_key: alphabetical, whatever the case and accents.
+        ranked = (
+            select(Structure.id).where(*conditions).order_by(Structure.search_key, Structure.id)
+        )
+        counted = select(Structure.id).where(*conditions).subquery()
+    total = int(await session.scalar(select(func.count()).select_from(counted)) or 0)
     page_count = max(1, math.ceil(total / page_size))
     page = min(query.page, page_count)
-    rows = (
-        await session.execute(
-            select(*_LISTING_COLUMNS)
-            .where(*conditions)
-            .order_by(*order)
-            .offset((page - 1) * page_size)
-            .limit(page_size)
+    ids = list(
+        (await session.scalars(ranked.offset((page - 1) * page_size).limit(page_size))).all()
+    )
+    # Ranking reads the narrow index; the wide rows are read for the page only.
+    rows = {}
+    if ids:
+        result = await session.execute(
+            select(Structure.id, *_LISTING_COLUMNS).where(Structure.id.in_(ids))
         )
-    ).all()
+        rows = {row.id: row for row in result}
     return ListingPage(
         query=query,
-        items=[_item(row, now, wanted_mask) for row in rows],
+        items=[_item(rows[i], now, wanted_mask) for i in ids if i in rows],
         total=total,
         page=page,
         page_count=page_count,
-        understood=understood,
+        understood=bool(match is not None and match.understood),
         needs=needs,
         suggestions=suggestions if not total else [],
         unknown_zone=unknown_zone,
