@@ -8,11 +8,12 @@ opening hours come from the directory's logic modules.
 
 from __future__ import annotations
 
+import asyncio
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
@@ -113,9 +114,9 @@ def kinds_of(services_mask: int) -> list[KindOfHelp]:
 
 @dataclass(frozen=True)
 class Zone:
-    """A neighbourhood (quartier) or a commune, as offered in the guide's selector.
-    ``key`` is what the URL carries: ``q:<folded quartier>|<folded commune>`` or
-    ``c:<folded commune>``."""
+    """A neighbourhood (quartier) or a commune. ``key`` is what URLs carry:
+    ``c:<folded commune>``, ``q:<folded quartier>|<folded commune>``, or
+    ``q:<folded quartier>|`` for a quartier name found in several communes."""
 
     key: str
     label: str
@@ -123,28 +124,121 @@ class Zone:
     count: int
     is_commune: bool
 
+    @property
+    def full_label(self) -> str:
+        if self.is_commune or not self.commune:
+            return self.label
+        return f"{self.label} ({self.commune})"
+
+
+class IndexedPlace(NamedTuple):
+    """What browsing, filtering and name search need, kept in memory per guild."""
+
+    id: int
+    search_key: str
+    quartier_key: str
+    commune_key: str
+    services_mask: int
+
+
+# Beyond this many zones a drop-down list is unusable (and heavy): the page offers a text
+# field resolved by ``GuideStats.resolve_zone`` instead.
+MAX_ZONES_IN_LIST = 80
+MAX_REMEMBERED_SELECTIONS = 128
+
 
 @dataclass
 class GuideStats:
-    """Figures of a guild's published directory, cached briefly by the web side."""
+    """A guild's published directory in brief: figures, zones and the places in name
+    order. Built in one read and cached briefly by the web side, so browsing 20,000 places
+    costs a slice of a list, not a sort in the database."""
 
     place_count: int
     data_date: date | None  # newest `date_maj` or verification: "données du …"
     last_modified: datetime | None  # newest change of any row (HTTP Last-Modified)
     zones: list[Zone] = field(default_factory=list)
+    places: list[IndexedPlace] = field(default_factory=list)  # by folded name
+
+    def __post_init__(self) -> None:
+        self._by_key = {zone.key: zone for zone in self.zones}
+        by_label: dict[str, list[Zone]] = {}
+        for zone in self.zones:
+            by_label.setdefault(fold(zone.label), []).append(zone)
+        self._by_label = by_label
+        self._selections: dict[tuple[str, int, tuple[str, ...], int], list[int]] = {}
+
+    def select(
+        self, zone_key: str, kind_mask: int, words: tuple[str, ...], need_mask: int = 0
+    ) -> list[int]:
+        """Ids of the places in a zone, of a kind (and declaring one of ``need_mask``'s
+        services), whose name has all the words, in name order; remembered, since residents
+        page through the same selections."""
+        key = (zone_key, kind_mask, words, need_mask)
+        found = self._selections.get(key)
+        if found is None:
+            if not (zone_key or kind_mask or words or need_mask):
+                found = [place.id for place in self.places]
+            else:
+                in_zone = zone_predicate(zone_key)
+                found = [
+                    place.id
+                    for place in self.places
+                    if in_zone(place)
+                    and (not kind_mask or place.services_mask & kind_mask)
+                    and (not need_mask or place.services_mask & need_mask)
+                    and all(word in place.search_key for word in words)
+                ]
+            if len(self._selections) >= MAX_REMEMBERED_SELECTIONS:
+                self._selections.pop(next(iter(self._selections)))
+            self._selections[key] = found
+        return found
 
     @property
     def version(self) -> str:
         stamp = self.last_modified.isoformat() if self.last_modified else "-"
         return f"{self.place_count}:{stamp}"
 
+    @property
+    def zones_fit_in_a_list(self) -> bool:
+        return len(self.zones) <= MAX_ZONES_IN_LIST
+
     def zone(self, key: str | None) -> Zone | None:
-        if not key:
+        return self._by_key.get(key) if key else None
+
+    def resolve_zone(self, text: str | None) -> Zone | None:
+        """A zone from a key, or from a name typed by a resident ("beutre", "Mérignac",
+        "Merignac centre", with a typo): communes first, then quartiers."""
+        if not text:
             return None
-        for zone in self.zones:
-            if zone.key == key:
-                return zone
-        return None
+        if text in self._by_key:
+            return self._by_key[text]
+        folded = fold(text)
+        if not folded:
+            return None
+        candidates = self._by_label.get(folded)
+        if candidates is None:
+            from rapidfuzz import fuzz, process
+
+            hit = process.extractOne(
+                folded, list(self._by_label), scorer=fuzz.ratio, score_cutoff=85
+            )
+            if hit is None:
+                return None
+            candidates = self._by_label[hit[0]]
+        communes = [zone for zone in candidates if zone.is_commune]
+        if communes:
+            return communes[0]
+        if len(candidates) == 1:
+            return candidates[0]
+        # The same quartier name in several communes ("Centre"): all of them.
+        quartier_key = candidates[0].key[2:].split("|", 1)[0]
+        return Zone(
+            f"q:{quartier_key}|",
+            candidates[0].label,
+            "",
+            sum(zone.count for zone in candidates),
+            False,
+        )
 
 
 def _public_filter(guild_id: int) -> list[ColumnElement[bool]]:
@@ -157,55 +251,74 @@ def _public_filter(guild_id: int) -> list[ColumnElement[bool]]:
 
 
 async def guide_stats(session: AsyncSession, guild_id: int) -> GuideStats:
+    # Core statements on the connection: this reads every public row, and the ORM's
+    # per-row bookkeeping would double the time at 20,000 places.
+    connection = await session.connection()
+    public = _public_filter(guild_id)
     rows = (
-        await session.execute(
+        await connection.execute(
             select(
+                Structure.id,
+                Structure.search_key,
                 Structure.quartier,
                 Structure.quartier_key,
                 Structure.commune,
                 Structure.commune_key,
-                func.count(),
-                func.max(Structure.date_maj),
-                func.max(Structure.verified_at),
-            )
-            .where(*_public_filter(guild_id))
-            .group_by(
-                Structure.quartier, Structure.quartier_key, Structure.commune, Structure.commune_key
-            )
+                Structure.services_mask,
+            ).where(*public)
         )
     ).all()
+    newest_date, newest_check = (
+        await connection.execute(
+            select(func.max(Structure.date_maj), func.max(Structure.verified_at)).where(*public)
+        )
+    ).one()
     # Any change, archiving included, moves this: the version of the exports.
-    last_modified = await session.scalar(
-        select(func.max(Structure.updated_at)).where(Structure.guild_id == guild_id)
-    )
+    last_modified = (
+        await connection.execute(
+            select(func.max(Structure.updated_at)).where(Structure.guild_id == guild_id)
+        )
+    ).scalar()
     if isinstance(last_modified, datetime) and last_modified.tzinfo is None:
         last_modified = last_modified.replace(tzinfo=UTC)
-    communes: dict[str, dict[str, Any]] = {}
-    newest: date | None = None
-    total = 0
-    for quartier, quartier_key, commune, commune_key, count, date_maj, verified_at in rows:
-        total += count
-        for moment in (date_maj, verified_at):
-            if moment is None:
-                continue
-            day = _as_date(moment)
-            if newest is None or day > newest:
-                newest = day
-        entry = communes.setdefault(commune_key, {"label": commune, "count": 0, "quartiers": {}})
-        entry["count"] += count
+    newest = _as_date(newest_date) if newest_date is not None else None
+    if newest_check is not None:
+        checked = _as_date(newest_check)
+        newest = max(newest, checked) if newest else checked
+    # Tens of milliseconds of pure Python at 20,000 places: off the event loop.
+    return await asyncio.to_thread(build_stats, rows, newest, last_modified)
+
+
+def build_stats(
+    rows: Sequence[Any], newest: date | None, last_modified: datetime | None
+) -> GuideStats:
+    communes: dict[str, list[Any]] = {}  # key -> [label, count, {quartier key: [label, n]}]
+    places: list[IndexedPlace] = []
+    for place_id, search_key, quartier, quartier_key, commune, commune_key, mask in rows:
+        places.append(IndexedPlace(place_id, search_key, quartier_key, commune_key, mask))
+        entry = communes.get(commune_key)
+        if entry is None:
+            entry = communes[commune_key] = [commune, 0, {}]
+        entry[1] += 1
         if quartier_key:
-            known = entry["quartiers"].get(quartier_key)
-            entry["quartiers"][quartier_key] = (quartier, count + (known[1] if known else 0))
+            counted = entry[2].get(quartier_key)
+            if counted is None:
+                entry[2][quartier_key] = [quartier, 1]
+            else:
+                counted[1] += 1
     zones: list[Zone] = []
-    for commune_key, entry in sorted(communes.items(), key=lambda kv: kv[1]["label"]):
-        zones.append(Zone(f"c:{commune_key}", entry["label"], entry["label"], entry["count"], True))
-        for quartier_key, (quartier, count) in sorted(
-            entry["quartiers"].items(), key=lambda kv: fold(kv[1][0])
+    for commune_key, (label, count, quartiers) in sorted(
+        communes.items(), key=lambda kv: fold(kv[1][0])
+    ):
+        zones.append(Zone(f"c:{commune_key}", label, label, count, True))
+        for quartier_key, (quartier, quartier_count) in sorted(
+            quartiers.items(), key=lambda kv: fold(kv[1][0])
         ):
             zones.append(
-                Zone(f"q:{quartier_key}|{commune_key}", quartier, entry["label"], count, False)
+                Zone(f"q:{quartier_key}|{commune_key}", quartier, label, quartier_count, False)
             )
-    return GuideStats(total, newest, last_modified, zones)
+    places.sort(key=lambda place: (place.search_key, place.id))
+    return GuideStats(len(places), newest, last_modified, zones, places)
 
 
 def _as_date(value: Any) -> date:
@@ -223,8 +336,24 @@ def zone_conditions(zone_key: str | None) -> list[ColumnElement[bool]]:
         return [Structure.commune_key == zone_key[2:]]
     if zone_key.startswith("q:") and "|" in zone_key:
         quartier_key, commune_key = zone_key[2:].split("|", 1)
-        return [Structure.quartier_key == quartier_key, Structure.commune_key == commune_key]
+        conditions = [Structure.quartier_key == quartier_key]
+        if commune_key:
+            conditions.append(Structure.commune_key == commune_key)
+        return conditions
     return []
+
+
+def zone_predicate(zone_key: str | None) -> Any:
+    """The same test as ``zone_conditions``, on an IndexedPlace."""
+    if not zone_key:
+        return lambda place: True
+    if zone_key.startswith("c:"):
+        commune = zone_key[2:]
+        return lambda place: place.commune_key == commune
+    quartier, _, commune = zone_key[2:].partition("|")
+    if commune:
+        return lambda place: place.quartier_key == quartier and place.commune_key == commune
+    return lambda place: place.quartier_key == quartier
 
 
 # --------------------------------------------------------------------------- listing
@@ -244,7 +373,7 @@ class GuideQuery:
         kind = str(params.get("aide", ""))
         if kind not in KINDS_BY_KEY:
             kind = ""
-        zone = str(params.get("zone", ""))[:450]
+        zone = " ".join(str(params.get("zone", "")).split())[:450]
         try:
             page = int(str(params.get("page", "1")))
         except ValueError:
@@ -283,6 +412,7 @@ class ListingPage:
     understood: bool  # the text was understood as a need (else: searched in names)
     needs: list[str] = field(default_factory=list)  # what was understood, for the heading
     suggestions: list[str] = field(default_factory=list)  # needs to try when nothing matched
+    zone: Zone | None = None
     unknown_zone: bool = False
     page_size: int = PAGE_SIZE
 
@@ -364,7 +494,7 @@ async def listing(
     query: GuideQuery,
     now: datetime,
     table: SynonymTable,
-    stats: GuideStats | None = None,
+    stats: GuideStats,
     page_size: int = PAGE_SIZE,
 ) -> ListingPage:
     """One page of places for a search. A need in plain French goes through the
@@ -372,46 +502,41 @@ async def listing(
     places declaring administrative help, and never one that does not); other words search
     names; no words lists every place by name. Kind of help and zone narrow the list."""
     page_size = max(1, min(page_size, MAX_PAGE_SIZE))
-    narrowing: list[ColumnElement[bool]] = []
-    unknown_zone = False
-    if query.zone:
-        if stats is not None and stats.zone(query.zone) is None:
-            unknown_zone = True
-        else:
-            narrowing += zone_conditions(query.zone)
-    if query.kind:
-        narrowing.append(Structure.services_mask.op("&")(KINDS_BY_KEY[query.kind].mask) != 0)
+    zone = stats.resolve_zone(query.zone)
+    kind_mask = KINDS_BY_KEY[query.kind].mask if query.kind else 0
     needs: list[str] = []
     suggestions: list[str] = []
-    wanted_mask = KINDS_BY_KEY[query.kind].mask if query.kind else 0
+    wanted_mask = kind_mask
     match = table.match(query.text) if query.text else None
     if match is not None and match.understood:
         wanted_mask |= match.wanted_mask
         needs = [m.need.label for m in match.matches]
         ranked = candidate_query(guild_id, match, OrientationQuery(text=query.text), None)
-        ranked = ranked.where(*narrowing)
-        counted = ranked.order_by(None).subquery()
-    else:
-        conditions = _public_filter(guild_id) + narrowing
-        if match is not None:
-            # Not a need we know: perhaps the name of a place ("médiathèque", "PIMMS").
-            words = fold(query.text).split()
-            conditions += [Structure.search_key.contains(word, autoescape=True) for word in words]
-            suggestions = [need.label for need in table.closest_needs(query.text)]
-        # The folded name leads search_key: alphabetical, whatever the case and accents.
-        ranked = (
-            select(Structure.id).where(*conditions).order_by(Structure.search_key, Structure.id)
+        if zone is not None:
+            ranked = ranked.where(*zone_conditions(zone.key))
+        if kind_mask:
+            ranked = ranked.where(Structure.services_mask.op("&")(kind_mask) != 0)
+        # The candidate query keeps the public places declaring a wanted service: counted
+        # from memory (a test checks it agrees with the database).
+        total = len(stats.select(zone.key if zone else "", kind_mask, (), match.wanted_mask))
+        page_count = max(1, math.ceil(total / page_size))
+        page = min(query.page, page_count)
+        ids = list(
+            (await session.scalars(ranked.offset((page - 1) * page_size).limit(page_size))).all()
         )
-        counted = select(Structure.id).where(*conditions).subquery()
-    total = int(await session.scalar(select(func.count()).select_from(counted)) or 0)
-    page_count = max(1, math.ceil(total / page_size))
-    page = min(query.page, page_count)
-    ids = list(
-        (await session.scalars(ranked.offset((page - 1) * page_size).limit(page_size))).all()
-    )
-    # Ranking reads the narrow index; the wide rows are read for the page only.
+    else:
+        # Browsing, or words that are no need we know: perhaps a place's name
+        # ("médiathèque", "PIMMS"). Filtered in memory, in name order.
+        words = tuple(fold(query.text).split()) if match is not None else ()
+        selected = stats.select(zone.key if zone else "", kind_mask, words)
+        if words:
+            suggestions = [need.label for need in table.closest_needs(query.text)]
+        total = len(selected)
+        page_count = max(1, math.ceil(total / page_size))
+        page = min(query.page, page_count)
+        ids = selected[(page - 1) * page_size : page * page_size]
     rows = {}
-    if ids:
+    if ids:  # the wide rows, for this page only
         result = await session.execute(
             select(Structure.id, *_LISTING_COLUMNS).where(Structure.id.in_(ids))
         )
@@ -425,7 +550,8 @@ async def listing(
         understood=bool(match is not None and match.understood),
         needs=needs,
         suggestions=suggestions if not total else [],
-        unknown_zone=unknown_zone,
+        zone=zone,
+        unknown_zone=bool(query.zone) and zone is None,
         page_size=page_size,
     )
 

@@ -41,10 +41,10 @@ from .catalog import (
     GuideQuery,
     GuideStats,
     all_places,
-    count_places,
     find_place,
     guide_stats,
     listing,
+    zone_predicate,
 )
 from .printable import PrintRequest, build_pdf, french_date
 from .publication import published_by_slug
@@ -131,7 +131,10 @@ class GuideSite:
         self.page_size = page_size
         # Figures change when referents edit entries; half a minute of delay is invisible
         # to residents and spares a scan of the directory on every page at 20,000 places.
-        self._stats = _Cache(max_entries=256, ttl=stats_ttl)
+        # Files are keyed by the data's version, so they never need clearing.
+        self.stats_ttl = stats_ttl
+        self._stats: dict[int, tuple[float, GuideStats]] = {}
+        self._refreshing: dict[int, asyncio.Task[GuideStats]] = {}
         self._files = _Cache(max_entries=32, ttl=None)  # keyed by data version
         self._locks: dict[Any, asyncio.Lock] = {}
         self.env = Environment(
@@ -202,12 +205,29 @@ class GuideSite:
         async with self.db.session() as session:
             return await published_by_slug(session, slug)
 
+    async def _build_stats(self, guild_id: int) -> GuideStats:
+        async with self.db.session() as session:
+            stats = await guide_stats(session, guild_id)
+        self._stats[guild_id] = (time.monotonic(), stats)
+        return stats
+
     async def _stats_for(self, guild_id: int) -> GuideStats:
-        stats = self._stats.get(guild_id)
-        if stats is None:
-            async with self.db.session() as session:
-                stats = await guide_stats(session, guild_id)
-            self._stats.put(guild_id, stats)
+        """The guild's figures; once they are older than ``stats_ttl`` the stale ones are
+        served while a background task rebuilds them (reading 20,000 rows takes a few
+        hundred milliseconds no resident should wait for)."""
+        entry = self._stats.get(guild_id)
+        if entry is None or self.stats_ttl <= 0:
+            lock = self._locks.setdefault(("stats", guild_id), asyncio.Lock())
+            async with lock:
+                entry = self._stats.get(guild_id)
+                if entry is None or self.stats_ttl <= 0:
+                    return await self._build_stats(guild_id)
+            return entry[1]
+        built_at, stats = entry
+        if time.monotonic() - built_at > self.stats_ttl and guild_id not in self._refreshing:
+            task = asyncio.create_task(self._build_stats(guild_id))
+            self._refreshing[guild_id] = task
+            task.add_done_callback(lambda _t: self._refreshing.pop(guild_id, None))
         return stats
 
     def _context(self, guide: GuidePublication, stats: GuideStats, **extra: Any) -> dict[str, Any]:
@@ -253,7 +273,8 @@ class GuideSite:
         base = guide_path(guide.slug)
 
         def search_url(**overrides: Any) -> str:
-            params = {"besoin": query.text, "aide": query.kind, "zone": query.zone}
+            zone = page.zone.key if page.zone is not None else query.zone
+            params = {"besoin": query.text, "aide": query.kind, "zone": zone}
             params.update({k: v for k, v in overrides.items() if k != "page"})
             if overrides.get("page", 1) > 1:
                 params["page"] = overrides["page"]
@@ -426,19 +447,20 @@ class GuideSite:
         if guide is None:
             return self._unpublished()
         stats = await self._stats_for(guide.guild_id)
-        zone_key = request.query.get("zone", "")
-        zone = stats.zone(zone_key)
+        zone_text = request.query.get("zone", "")
+        zone = stats.resolve_zone(zone_text)
         back = guide_path(guide.slug, "imprimer")
-        if zone_key and zone is None:
+        if zone_text and zone is None:
             return self._error(
                 404,
                 "Quartier introuvable",
-                "Ce quartier ou cette commune ne figure pas dans le guide.",
+                f"« {zone_text[:100]} » ne figure pas dans le guide (quartier ou commune).",
                 back_url=back,
                 back_label="Choisir un quartier",
             )
-        async with self.db.session() as session:
-            count = await count_places(session, guide.guild_id, zone_key or None)
+        zone_key = zone.key if zone is not None else ""
+        in_zone = zone_predicate(zone_key)
+        count = sum(1 for place in stats.places if in_zone(place))
         if count > self.max_pdf_places:
             return self._error(
                 400,
@@ -448,11 +470,9 @@ class GuideSite:
                 back_url=back,
                 back_label="Choisir un quartier",
             )
-        zone_label = None
-        if zone is not None:
-            zone_label = zone.label if zone.is_commune else f"{zone.label} ({zone.commune})"
+        zone_label = zone.full_label if zone is not None else None
         key = ("pdf", guide.guild_id, guide.slug, guide.title, zone_key, stats.version)
-        slug_part = zone_key.split("|")[0][2:].replace(" ", "-") if zone else "complet"
+        slug_part = zone_key[2:].split("|")[0].replace(" ", "-") if zone else "complet"
         filename = f"guide-numerique-{guide.slug}-{slug_part}.pdf"
         not_modified, headers = self._conditional(
             request, key, filename=filename, last_modified=stats.last_modified

@@ -129,6 +129,20 @@ def browser() -> Iterator[Any]:
     driver.quit()
 
 
+def click_and_wait(browser: Any, element: Any) -> None:
+    """Click a link or button and wait until the next page has replaced this one."""
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.support import expected_conditions
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    old_page = browser.find_element(By.TAG_NAME, "html")
+    element.click()
+    WebDriverWait(browser, 15).until(expected_conditions.staleness_of(old_page))
+    WebDriverWait(browser, 15).until(
+        lambda driver: driver.execute_script("return document.readyState") == "complete"
+    )
+
+
 def assert_no_private_data(page_source: str) -> None:
     for secret in (SECRET_NOTE, SECRET_REFERENT_NAME, str(REFERENT_USER_ID)):
         assert secret not in page_source
@@ -165,7 +179,9 @@ def test_search_a_need_open_a_place_and_check_hours(base_url: str, browser: Any)
     assert browser.find_element(By.TAG_NAME, "html").get_attribute("lang") == "fr"
     field = browser.find_element(By.ID, "besoin")
     field.send_keys("dossier CAF de ma mère")
-    browser.find_element(By.CSS_SELECTOR, "form.search button[type=submit]").click()
+    click_and_wait(
+        browser, browser.find_element(By.CSS_SELECTOR, "form.search button[type=submit]")
+    )
     heading = browser.find_element(By.ID, "resultats-titre").text
     assert "lieu" in heading
     names = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".place-card h3 a")]
@@ -174,7 +190,9 @@ def test_search_a_need_open_a_place_and_check_hours(base_url: str, browser: Any)
     assert "CAF" in browser.find_element(By.CSS_SELECTOR, ".understood").text
     assert_no_private_data(browser.page_source)
 
-    browser.find_element(By.LINK_TEXT, "CCAS de Mérignac – Espace France Services").click()
+    click_and_wait(
+        browser, browser.find_element(By.LINK_TEXT, "CCAS de Mérignac – Espace France Services")
+    )
     assert browser.find_element(By.TAG_NAME, "h1").text.startswith("CCAS de Mérignac")
     status = browser.find_element(By.ID, "etat")
     assert status.text == "Ouvert maintenant, jusqu'à 12:30"
@@ -195,7 +213,9 @@ def test_neighbourhood_filter_and_pagination_without_javascript(
 
     browser.get(base_url)
     Select(browser.find_element(By.ID, "zone")).select_by_visible_text("— Beutre")
-    browser.find_element(By.CSS_SELECTOR, "form.search button[type=submit]").click()
+    click_and_wait(
+        browser, browser.find_element(By.CSS_SELECTOR, "form.search button[type=submit]")
+    )
     names = [e.text for e in browser.find_elements(By.CSS_SELECTOR, ".place-card h3 a")]
     assert names == ["Maison des Habitants de Beutre"]
     assert browser.find_element(By.ID, "resultats-titre").text.startswith("1 lieu")
@@ -212,7 +232,7 @@ def test_keyboard_skip_link_and_visible_focus(base_url: str, browser: Any) -> No
     assert active.text == "Aller au contenu"
     outline = browser.execute_script("return getComputedStyle(document.activeElement).outlineStyle")
     assert outline == "solid"
-    active.send_keys(Keys.ENTER)
+    active.send_keys(Keys.ENTER)  # same page: the focus moves to <main>
     assert browser.execute_script("return document.activeElement.id") == "contenu"
 
 

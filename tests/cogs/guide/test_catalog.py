@@ -6,21 +6,25 @@ from __future__ import annotations
 import dataclasses
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import select
 
 from cogs.directory.matching import default_table
+from cogs.directory.search import OrientationQuery, candidate_query
 from cogs.guide.catalog import (
     KINDS,
     KINDS_BY_KEY,
     PUBLIC_FIELDS,
     GuideQuery,
     all_places,
+    build_stats,
     compact_week,
     count_places,
     find_place,
     guide_stats,
     listing,
     status_text,
+    zone_conditions,
 )
 from db.engine import Database
 from db.models.structures import SERVICES, Structure
@@ -218,3 +222,62 @@ def test_query_from_url_parameters_is_forgiving() -> None:
     assert query == GuideQuery(text="caf beutre", kind="", zone="c:merignac", page=1)
     assert GuideQuery.from_params({"page": "abc"}).page == 1
     assert len(GuideQuery.from_params({"besoin": "x" * 5000}).text) == 200
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "zone"),
+    [
+        ("dossier caf", "", ""),
+        ("pas d'ordinateur", "apprendre", ""),
+        ("CV", "", "c:merignac"),
+        ("pronote", "", "q:beutre|merignac"),
+    ],
+)
+async def test_need_counts_agree_with_the_directory_query(
+    published: Database, text: str, kind: str, zone: str
+) -> None:
+    """Need searches are counted from memory: the count must be the number of rows the
+    directory's own candidate query returns, whatever it filters on."""
+    table = default_table()
+    match = table.match(text)
+    async with published.session() as session:
+        stats = await guide_stats(session, GUILD_ID)
+        statement = candidate_query(GUILD_ID, match, OrientationQuery(text=text), None)
+        statement = statement.where(*zone_conditions(zone))
+        if kind:
+            statement = statement.where(
+                Structure.services_mask.op("&")(KINDS_BY_KEY[kind].mask) != 0
+            )
+        in_database = len((await session.scalars(statement)).all())
+        page = await listing(
+            session, GUILD_ID, GuideQuery(text=text, kind=kind, zone=zone), NOW, table, stats
+        )
+    assert page.understood and page.total == in_database
+    assert {i.external_id for i in page.items} and len(page.items) == min(in_database, 20)
+
+
+async def test_zones_typed_by_residents(published: Database) -> None:
+    async with published.session() as session:
+        stats = await guide_stats(session, GUILD_ID)
+    assert stats.zones_fit_in_a_list
+    assert stats.resolve_zone("q:beutre|merignac").label == "Beutre"
+    assert stats.resolve_zone("  BEUTRE ").key == "q:beutre|merignac"
+    assert stats.resolve_zone("Mérignac").key == "c:merignac"
+    assert stats.resolve_zone("Beautre").key == "q:beutre|merignac"  # a typo
+    assert stats.resolve_zone("Atlantide") is None and stats.resolve_zone("") is None
+    page = await _listing(published, zone="arlac")
+    assert [i.external_id for i in page.items] == ["merignac-mdh-arlac"]
+    assert page.zone.full_label == "Arlac (Mérignac)" and not page.unknown_zone
+
+
+def test_many_zones_and_a_quartier_name_shared_by_communes() -> None:
+    rows = [
+        (i, f"lieu {i}", "Centre", "centre", f"Commune {i}", f"commune {i}", 1) for i in range(100)
+    ]
+    stats = build_stats(rows, None, None)
+    assert len(stats.zones) == 200 and not stats.zones_fit_in_a_list
+    centre = stats.resolve_zone("centre")
+    assert centre.key == "q:centre|" and centre.count == 100
+    assert len(stats.select(centre.key, 0, ())) == 100
+    assert stats.select("c:commune 7", 0, ()) == [7]
+    assert stats.select("", 0, ("lieu", "42")) == [42]
