@@ -4,8 +4,9 @@ Generates a directory of 20,000 places in one guild (400 communes with quartiers
 services, fees, access, OSM opening hours), publishes its guide, serves it with aiohttp
 on a local port exactly as the bot's web side does, and times complete HTTP requests
 (client to last byte) for a realistic mix: the home page, browsing deep pages, searches
-by need in plain French with and without a neighbourhood, kinds of help, place pages and
-name searches. Also times, once each, the cold builds the site caches: the open-data CSV
+by need in plain French with and without a neighbourhood (asked before, as residents
+ask the same needs, and asked for the first time: "need-first"), kinds of help, place
+pages and name searches. Also times, once each, the cold builds the site caches: the open-data CSV
 of all 20,000 places and the PDF of one commune. SQLite always; PostgreSQL too when one
 answers at AIGUILLAGE_TEST_PG_URL. Readable figures first, then one JSON line.
 
@@ -146,6 +147,22 @@ def request_mix(count: int, rng: random.Random) -> list[tuple[str, str]]:
     return mix
 
 
+def first_time_needs(rounds: int, rng: random.Random) -> list[list[tuple[str, str]]]:
+    """Per round, need searches never asked before (a new need and kind of help pair):
+    the site has no remembered ranking for them, the database ranks every place."""
+    base = f"/guide/{SLUG}/"
+    pairs = [(need, kind) for need in NEEDS for kind in KIND_KEYS]
+    rng.shuffle(pairs)
+    per_round = len(NEEDS)
+    return [
+        [
+            ("need-first", base + "?" + urlencode({"besoin": need, "aide": kind}))
+            for need, kind in pairs[r * per_round : (r + 1) * per_round]
+        ]
+        for r in range(rounds)
+    ]
+
+
 async def run_engine(url: str, rows: list[dict[str, Any]], rounds: int) -> dict[str, Any]:
     db = Database(url)
     runner: web.AppRunner | None = None
@@ -186,8 +203,9 @@ async def run_engine(url: str, rows: list[dict[str, Any]], rounds: int) -> dict[
                 for _kind, path in mix:
                     async with http.get(root + path) as response:
                         await response.read()
-            for _ in range(rounds):
-                for kind, path in mix:
+            fresh = first_time_needs(rounds, random.Random(9))
+            for round_number in range(rounds):
+                for kind, path in mix + fresh[round_number]:
                     t0 = time.perf_counter()
                     async with http.get(root + path) as response:
                         body = await response.read()

@@ -279,5 +279,38 @@ def test_many_zones_and_a_quartier_name_shared_by_communes() -> None:
     centre = stats.resolve_zone("centre")
     assert centre.key == "q:centre|" and centre.count == 100
     assert len(stats.select(centre.key, 0, ())) == 100
-    assert stats.select("c:commune 7", 0, ()) == [7]
-    assert stats.select("", 0, ("lieu", "42")) == [42]
+    assert list(stats.select("c:commune 7", 0, ())) == [7]
+    assert list(stats.select("", 0, ("lieu", "42"))) == [42]
+
+
+async def test_need_pages_follow_the_directory_ranking(
+    published: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pages of a need search, read from a remembered head of the ranking that grows as
+    residents page further, are the directory's own order, without gap or repeat."""
+    import cogs.guide.catalog as catalog
+
+    monkeypatch.setattr(catalog, "RANKING_HEAD", 2)
+    table = default_table()
+    text = "apprendre l'informatique"
+    async with published.session() as session:
+        stats = await guide_stats(session, GUILD_ID)
+        expected = list(
+            (
+                await session.scalars(
+                    candidate_query(GUILD_ID, table.match(text), OrientationQuery(text=text), None)
+                )
+            ).all()
+        )
+        seen: list[str] = []
+        first = await listing(
+            session, GUILD_ID, GuideQuery(text=text), NOW, table, stats, page_size=3
+        )
+        for number in range(1, first.page_count + 1):
+            page = await listing(
+                session, GUILD_ID, GuideQuery(text=text, page=number), NOW, table, stats, 3
+            )
+            seen += [item.external_id for item in page.items]
+        ids = dict((await session.execute(select(Structure.external_id, Structure.id))).all())
+    assert len(expected) >= 6 and first.total == len(expected)
+    assert [ids[external_id] for external_id in seen] == expected
