@@ -11,6 +11,7 @@ from __future__ import annotations
 import asyncio
 import math
 from array import array
+from collections import Counter
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -168,6 +169,7 @@ class GuideStats:
             by_label.setdefault(fold(zone.label), []).append(zone)
         self._by_label = by_label
         self._selections: dict[Hashable, array[int]] = {}
+        self._histograms: dict[str, Counter[int]] = {}
 
     def select(
         self, zone_key: str, kind_mask: int, words: tuple[str, ...], need_mask: int = 0
@@ -192,6 +194,23 @@ class GuideStats:
                 ]
             found = self.remember(key, found)
         return found
+
+    def count(self, zone_key: str, kind_mask: int, need_mask: int) -> int:
+        """How many places of a zone declare a service of ``kind_mask`` and one of
+        ``need_mask``: summed over the few hundred distinct service combinations, not
+        over the places."""
+        histogram = self._histograms.get(zone_key)
+        if histogram is None:
+            in_zone = zone_predicate(zone_key)
+            histogram = Counter(place.services_mask for place in self.places if in_zone(place))
+            if len(self._histograms) >= MAX_REMEMBERED_SELECTIONS:
+                self._histograms.pop(next(iter(self._histograms)))
+            self._histograms[zone_key] = histogram
+        return sum(
+            number
+            for mask, number in histogram.items()
+            if (not kind_mask or mask & kind_mask) and (not need_mask or mask & need_mask)
+        )
 
     def remembered(self, key: Hashable) -> Sequence[int] | None:
         """A selection or ranking computed earlier on these same figures (they are
@@ -533,7 +552,7 @@ async def listing(
         )
         # The candidate query keeps the public places declaring a wanted service: counted
         # from memory (a test checks that it agrees with the database).
-        total = len(stats.select(zone_key, kind_mask, (), match.wanted_mask))
+        total = stats.count(zone_key, kind_mask, match.wanted_mask)
         page_count = max(1, math.ceil(total / page_size))
         page = min(query.page, page_count)
         needed = min(total, page * page_size)
