@@ -87,6 +87,7 @@ class GuideCog(commands.Cog):
                 place_count = await count_places(session, guild_id)
         except PublicationError as refused:
             raise UserError(refused.key, **refused.kwargs) from None
+        self.site.forget()
         await self.bot.audit(
             guild_id,
             actor_id=interaction.user.id,
@@ -128,6 +129,7 @@ class GuideCog(commands.Cog):
                 slug = publication.slug
         except PublicationError as refused:
             raise UserError(refused.key, **refused.kwargs) from None
+        self.site.forget()
         await self.bot.audit(
             guild_id, actor_id=interaction.user.id, action="guide.withdraw", target=slug
         )

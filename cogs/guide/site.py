@@ -120,6 +120,7 @@ class GuideSite:
         url: Callable[[str], str],
         table: SynonymTable | None = None,
         stats_ttl: float = 30.0,
+        publication_ttl: float = 5.0,
         max_pdf_places: int = MAX_PDF_PLACES,
         page_size: int = PAGE_SIZE,
     ) -> None:
@@ -133,6 +134,11 @@ class GuideSite:
         # to residents and spares a scan of the directory on every page at 20,000 places.
         # Files are keyed by the data's version, so they never need clearing.
         self.stats_ttl = stats_ttl
+        # Which guide an address shows, remembered a few seconds: one query less on every
+        # page. `/guide publier|retirer` forgets it at once in this process; another
+        # instance of the bot sees the change within ``publication_ttl``.
+        self.publication_ttl = publication_ttl
+        self._publications: dict[str, tuple[float, GuidePublication | None]] = {}
         self._stats: dict[int, tuple[float, GuideStats]] = {}
         self._refreshing: dict[int, asyncio.Task[GuideStats]] = {}
         self._files = _Cache(max_entries=32, ttl=None)  # keyed by data version
@@ -162,8 +168,9 @@ class GuideSite:
         router.add_get("/guide/{tail:.*}", self.not_found)
 
     def forget(self) -> None:
-        """Drop cached figures, e.g. after an import in this process, so the next page
-        shows it at once (files are keyed by the data's version and need no clearing)."""
+        """Drop what is remembered of publications and figures, so the next page shows a
+        change made in this process at once (files are keyed by the data's version)."""
+        self._publications.clear()
         self._stats.clear()
 
     # ------------------------------------------------------------------ helpers
@@ -202,8 +209,15 @@ class GuideSite:
 
     async def _publication(self, request: web.Request) -> GuidePublication | None:
         slug = request.match_info["slug"]
+        remembered = self._publications.get(slug)
+        if remembered is not None and time.monotonic() - remembered[0] <= self.publication_ttl:
+            return remembered[1]
         async with self.db.session() as session:
-            return await published_by_slug(session, slug)
+            publication = await published_by_slug(session, slug)
+        if len(self._publications) > 1024:  # unknown addresses must not grow it forever
+            self._publications.clear()
+        self._publications[slug] = (time.monotonic(), publication)
+        return publication
 
     async def _build_stats(self, guild_id: int) -> GuideStats:
         async with self.db.session() as session:

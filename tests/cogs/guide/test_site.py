@@ -8,6 +8,7 @@ import html as html_module
 import io
 import json
 import re
+import time
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from datetime import timedelta
@@ -57,6 +58,7 @@ def make_site(db: Database, **kwargs) -> GuideSite:  # type: ignore[no-untyped-d
         now=lambda: NOW,
         url=lambda path: "https://guide.exemple.fr" + path,
         stats_ttl=0,
+        publication_ttl=0,
         **kwargs,
     )
 
@@ -303,3 +305,19 @@ async def test_stylesheet_is_cached(client: TestClient) -> None:
         "/guide-static/guide.css", headers={"If-None-Match": response.headers["ETag"]}
     )
     assert again.status == 304
+
+
+async def test_withdrawal_is_seen_within_the_remembered_delay(published: Database) -> None:
+    """A page remembers which guide an address shows for a few seconds only."""
+    site = GuideSite(published, now=lambda: NOW, url=lambda path: path, publication_ttl=60)
+    app = web.Application()
+    site.register(app.router)
+    async with TestClient(TestServer(app)) as test_client:
+        assert (await test_client.get(BASE)).status == 200
+        site._publications[SLUG] = (0.0, None)  # as if remembered long ago, then withdrawn
+        site.publication_ttl = 0.5
+        assert (await test_client.get(BASE)).status == 200  # looked up again: published
+        site._publications[SLUG] = (time.monotonic(), None)
+        assert (await test_client.get(BASE)).status == 404  # remembered as unpublished
+        site.forget()
+        assert (await test_client.get(BASE)).status == 200
