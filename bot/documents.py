@@ -322,6 +322,27 @@ class DocumentService:
             ),
         )
 
+    async def reindex_all(self, guild_id: int | None = None, batch: int = 200) -> int:
+        """Rebuild the full-text index (after an import by hand or a change of stemmer);
+        returns the number of documents indexed. Deleted documents are indexed too, so a
+        restore needs nothing more."""
+        count = 0
+        last_id = 0
+        while True:
+            async with self.db.transaction() as s:
+                query = select(Document).where(Document.id > last_id)
+                if guild_id is not None:
+                    query = query.where(Document.guild_id == guild_id)
+                documents = list(await s.scalars(query.order_by(Document.id).limit(batch)))
+                if not documents:
+                    break
+                for document in documents:
+                    await self._reindex(s, document)
+                last_id = documents[-1].id
+                count += len(documents)
+        await self.index.optimize(self.db)
+        return count
+
     async def soft_delete(self, guild_id: int, document_id: int, actor: Actor) -> Document:
         async with self.db.transaction() as s:
             document = await self._get(s, guild_id, document_id)

@@ -15,6 +15,7 @@ from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from bot.library.textnorm import fold, index_text, stem, tokens
+from db.engine import Database
 
 Mode = Literal["all", "any"]
 
@@ -44,6 +45,8 @@ class SearchIndex(Protocol):
     ) -> None: ...
 
     async def remove(self, session: AsyncSession, document_id: int) -> None: ...
+
+    async def optimize(self, db: Database) -> None: ...
 
     async def match(
         self,
@@ -193,6 +196,13 @@ class SqliteFtsIndex:
             text("DELETE FROM document_fts WHERE rowid = :id"), {"id": document_id}
         )
 
+    async def optimize(self, db: Database) -> None:
+        """Merge the index's segments into one (after a bulk import: faster searches)."""
+        async with db.transaction() as session:
+            await session.execute(
+                text("INSERT INTO document_fts(document_fts) VALUES ('optimize')")
+            )
+
     async def match(
         self,
         session: AsyncSession,
@@ -273,6 +283,11 @@ class PostgresIndex:
         await session.execute(
             text("DELETE FROM document_fts WHERE document_id = :id"), {"id": document_id}
         )
+
+    async def optimize(self, db: Database) -> None:
+        """Refresh the planner's statistics (GIN indexes maintain themselves)."""
+        async with db.transaction() as session:
+            await session.execute(text("ANALYZE document_fts"))
 
     async def match(
         self,

@@ -511,3 +511,13 @@ async def test_old_saved_searches_are_cleaned_up(
         await service.load_search(GUILD, old)
     assert err.value.key == "library.error.search_expired"
     assert (await service.load_search(GUILD, recent))[0] == "retraite"
+
+
+async def test_reindex_rebuilds_a_lost_index(service: DocumentService) -> None:
+    await add_corpus(service)
+    async with service.db.transaction() as s:
+        await s.execute(text("DELETE FROM document_fts"))
+    assert (await service.search(GUILD, "passeport")).hits == []
+    assert await service.reindex_all() == len(DOCUMENTS)
+    hits = (await service.search(GUILD, "passeport")).hits
+    assert hits[0].document.title.startswith("Prendre rendez-vous")
