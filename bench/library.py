@@ -219,14 +219,11 @@ async def run_engine(
     service_rate = len(sample) / (time.perf_counter() - started)
     started = time.perf_counter()
     await bulk_index(service, docs[len(sample) :])
+    # What `aiguillage library reindex` does after an import: merge the index segments
+    # (SQLite) or refresh the statistics (PostgreSQL).
+    await service.index.optimize(db)
     index_seconds = time.perf_counter() - started
     index_rate = (len(docs) - len(sample)) / index_seconds
-    if name == "postgresql":
-        async with db.engine.begin() as conn:
-            from sqlalchemy import text
-
-            await conn.execute(text("ANALYZE"))
-
     queries: list[str] = []
     while len(queries) < args.queries:
         query = gen.query()
