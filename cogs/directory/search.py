@@ -493,12 +493,11 @@ def explain(
         partial = "" if candidate.services_mask & need.services_mask else " (en partie)"
         reasons.append(f"{how} → propose « {declared[0]} »{partial}")
         labels = [
-            d
-            for i, d in enumerate(DISPOSITIFS)
-            if (candidate.dispositifs_mask & need.dispositifs_mask) >> i & 1
+            d for d in need.dispositifs if candidate.dispositifs_mask >> DISPOSITIFS.index(d) & 1
         ]
+        labels += [code for code in need.typologies if code in (candidate.typologie or [])]
         if labels:
-            reasons.append("label " + ", ".join(labels))
+            reasons.append("repère : " + ", ".join(labels))
     if result.public_rank == 0 and result.reserved_for:
         reasons.append("s'adresse aux publics : " + ", ".join(result.reserved_for))
     if origin is not None:
