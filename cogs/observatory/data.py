@@ -1,0 +1,313 @@
+"""Reading the figures' raw material from the database (no Discord).
+
+Heavy counting is done by the database (GROUP BY over the covering index of the demand
+log); Python receives one line per distinct group. Every function takes the caller's
+session and a guild id: an observatory never mixes two networks.
+"""
+
+from __future__ import annotations
+
+import hmac
+import secrets
+from datetime import UTC, date, datetime, time
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import case, delete, func, select
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models.charter import CharterAcceptance
+from db.models.directory import Handover
+from db.models.observatory import DemandRecord, ObservatoryAccess, ObservatorySnapshot
+from db.models.structures import Referent, Structure
+from db.network import current_charter_version, member_structures
+
+from .coverage import Place
+from .demand_stats import FEW_RESULTS, DemandGroup, TrendPoint
+from .health import HandoverFact, StructureState
+from .periods import Period
+
+PARIS = ZoneInfo("Europe/Paris")
+
+
+def paris_midnight(day: date) -> datetime:
+    """The UTC instant a Paris calendar day starts (periods are in Paris days)."""
+    return datetime.combine(day, time(0), tzinfo=PARIS).astimezone(UTC)
+
+
+# ----------------------------------------------------------------------------- offer
+async def load_places(session: AsyncSession, guild_id: int) -> list[Place]:
+    rows = await session.execute(
+        select(
+            Structure.id,
+            Structure.nom,
+            Structure.short_name,
+            Structure.commune,
+            Structure.quartier,
+            Structure.commune_key,
+            Structure.quartier_key,
+            Structure.services_mask,
+            Structure.acces_mask,
+            Structure.frais_mask,
+            Structure.horaires,
+            Structure.prise_rdv,
+        ).where(Structure.guild_id == guild_id, Structure.archived_at.is_(None))
+    )
+    return [
+        Place(
+            id=row.id,
+            name=row.short_name or row.nom,
+            commune=row.commune or "",
+            quartier=row.quartier or "",
+            commune_key=row.commune_key or "",
+            quartier_key=row.quartier_key or "",
+            services_mask=row.services_mask or 0,
+            acces_mask=row.acces_mask or 0,
+            frais_mask=row.frais_mask or 0,
+            horaires=row.horaires,
+            prise_rdv=bool(row.prise_rdv),
+        )
+        for row in rows
+    ]
+
+
+async def area_labels(
+    session: AsyncSession, guild_id: int
+) -> dict[tuple[str, str], tuple[str, str]]:
+    """(commune_key, quartier_key) -> (commune, quartier) as written in the directory,
+    archived places included (the demand log may name an area whose places closed)."""
+    rows = await session.execute(
+        select(Structure.commune_key, Structure.quartier_key, Structure.commune, Structure.quartier)
+        .where(Structure.guild_id == guild_id)
+        .distinct()
+    )
+    labels: dict[tuple[str, str], tuple[str, str]] = {}
+    for commune_key, quartier_key, commune, quartier in rows:
+        labels.setdefault((commune_key, quartier_key or ""), (commune or "", quartier or ""))
+        labels.setdefault((commune_key, ""), (commune or "", ""))
+    return labels
+
+
+# ----------------------------------------------------------------------------- demand
+def _bucket() -> Any:
+    return case(
+        (DemandRecord.result_count <= 0, 0),
+        (DemandRecord.result_count <= FEW_RESULTS, 1),
+        else_=2,
+    )
+
+
+def _handovers() -> Any:
+    return func.sum(case((DemandRecord.handover.is_(True), 1), else_=0))
+
+
+def _in_period(guild_id: int, period: Period) -> list[Any]:
+    return [
+        DemandRecord.guild_id == guild_id,
+        DemandRecord.day >= period.start,
+        DemandRecord.day < period.end,
+    ]
+
+
+async def load_demand(session: AsyncSession, guild_id: int, period: Period) -> list[DemandGroup]:
+    bucket = _bucket()
+    rows = await session.execute(
+        select(
+            DemandRecord.needs,
+            DemandRecord.services_mask,
+            DemandRecord.commune_key,
+            DemandRecord.quartier_key,
+            bucket,
+            func.count(),
+            _handovers(),
+        )
+        .where(*_in_period(guild_id, period))
+        .group_by(
+            DemandRecord.needs,
+            DemandRecord.services_mask,
+            DemandRecord.commune_key,
+            DemandRecord.quartier_key,
+            bucket,
+        )
+    )
+    return [
+        DemandGroup(needs, mask, commune, quartier, int(b), int(count), int(handovers or 0))
+        for needs, mask, commune, quartier, b, count, handovers in rows
+    ]
+
+
+async def load_trend(session: AsyncSession, guild_id: int, period: Period) -> list[TrendPoint]:
+    bucket = _bucket()
+    rows = await session.execute(
+        select(DemandRecord.month, bucket, func.count(), _handovers())
+        .where(*_in_period(guild_id, period))
+        .group_by(DemandRecord.month, bucket)
+    )
+    months: dict[int, list[int]] = {}
+    for month, b, count, handovers in rows:
+        values = months.setdefault(int(month), [0, 0, 0, 0])
+        values[0] += count
+        values[1] += count if b == 0 else 0
+        values[2] += count if b == 1 else 0
+        values[3] += int(handovers or 0)
+    return [TrendPoint(month, *values) for month, values in sorted(months.items())]
+
+
+async def load_filters(
+    session: AsyncSession, guild_id: int, period: Period
+) -> list[tuple[int, str, int, int]]:
+    bucket = _bucket()
+    rows = await session.execute(
+        select(DemandRecord.filters_mask, DemandRecord.public, bucket, func.count())
+        .where(*_in_period(guild_id, period))
+        .group_by(DemandRecord.filters_mask, DemandRecord.public, bucket)
+    )
+    return [(int(m), p or "", int(b), int(c)) for m, p, b, c in rows]
+
+
+# ----------------------------------------------------------------------------- health
+async def load_structure_states(
+    session: AsyncSession, guild_id: int
+) -> tuple[list[StructureState], str | None]:
+    """Every active structure with its referents, members and charter acceptances; and
+    the label of the charter in force (None before the first)."""
+    structures = (
+        await session.execute(
+            select(
+                Structure.id,
+                Structure.nom,
+                Structure.short_name,
+                Structure.verified_at,
+                Structure.date_maj,
+            ).where(Structure.guild_id == guild_id, Structure.archived_at.is_(None))
+        )
+    ).all()
+    referents = dict(
+        (
+            await session.execute(
+                select(Referent.structure_id, func.count())
+                .where(Referent.guild_id == guild_id, Referent.active.is_(True))
+                .group_by(Referent.structure_id)
+            )
+        ).all()
+    )
+    members_of: dict[int, set[int]] = {}
+    for user_id, structure_id in (await member_structures(session, guild_id)).items():
+        members_of.setdefault(structure_id, set()).add(user_id)
+    accepted_by: dict[int, set[int]] = {}
+    version = await current_charter_version(session, guild_id)
+    if version is not None:
+        member_of = {u: s for s, users in members_of.items() for u in users}
+        rows = await session.execute(
+            select(CharterAcceptance.user_id, CharterAcceptance.structure_id).where(
+                CharterAcceptance.version_id == version.id
+            )
+        )
+        for user_id, structure_id in rows:
+            # The member's current structure wins; else the one recorded at acceptance.
+            target = member_of.get(user_id, structure_id)
+            if target is None:
+                continue
+            members_of.setdefault(target, set()).add(user_id)
+            accepted_by.setdefault(target, set()).add(user_id)
+    states = [
+        StructureState(
+            id=row.id,
+            name=row.short_name or row.nom,
+            verified_at=row.verified_at,
+            date_maj=row.date_maj,
+            referents=int(referents.get(row.id, 0)),
+            members=len(members_of.get(row.id, ())),
+            charter_accepted=len(accepted_by.get(row.id, ())),
+        )
+        for row in structures
+    ]
+    return states, (version.label if version is not None else None)
+
+
+async def load_handovers(
+    session: AsyncSession, guild_id: int, period: Period
+) -> tuple[list[HandoverFact], dict[int, str]]:
+    rows = (
+        await session.execute(
+            select(
+                Handover.structure_id,
+                Handover.sender_structure_id,
+                Handover.status,
+                Handover.created_at,
+                Handover.answered_at,
+            ).where(
+                Handover.guild_id == guild_id,
+                Handover.created_at >= paris_midnight(period.start),
+                Handover.created_at < paris_midnight(period.end),
+            )
+        )
+    ).all()
+    facts = [HandoverFact(*row) for row in rows]
+    ids = {f.structure_id for f in facts} | {
+        f.sender_structure_id for f in facts if f.sender_structure_id is not None
+    }
+    names: dict[int, str] = {}
+    if ids:
+        for structure_id, nom, short in await session.execute(
+            select(Structure.id, Structure.nom, Structure.short_name).where(Structure.id.in_(ids))
+        ):
+            names[structure_id] = short or nom
+    return facts, names
+
+
+# ----------------------------------------------------------------------------- snapshots
+async def save_snapshot(
+    session: AsyncSession, guild_id: int, day: date, figures: dict[str, Any], now: datetime
+) -> ObservatorySnapshot:
+    """One snapshot per guild and day (taken again the same day, it is replaced)."""
+    row = await session.scalar(
+        select(ObservatorySnapshot).where(
+            ObservatorySnapshot.guild_id == guild_id, ObservatorySnapshot.day == day
+        )
+    )
+    if row is None:
+        row = ObservatorySnapshot(guild_id=guild_id, day=day)
+        session.add(row)
+    row.figures = figures
+    row.taken_at = now
+    await session.flush()
+    return row
+
+
+async def snapshot_on_or_before(
+    session: AsyncSession, guild_id: int, day: date
+) -> ObservatorySnapshot | None:
+    return await session.scalar(
+        select(ObservatorySnapshot)
+        .where(ObservatorySnapshot.guild_id == guild_id, ObservatorySnapshot.day <= day)
+        .order_by(ObservatorySnapshot.day.desc())
+        .limit(1)
+    )
+
+
+# ----------------------------------------------------------------------------- web access
+async def page_token(
+    session: AsyncSession, guild_id: int, *, create: bool, by: int | None = None
+) -> str | None:
+    row = await session.scalar(
+        select(ObservatoryAccess).where(ObservatoryAccess.guild_id == guild_id)
+    )
+    if row is None and create:
+        row = ObservatoryAccess(guild_id=guild_id, token=secrets.token_urlsafe(32), created_by=by)
+        session.add(row)
+        await session.flush()
+    return row.token if row else None
+
+
+async def rotate_page_token(session: AsyncSession, guild_id: int, by: int | None) -> str:
+    """A new secret: the old link stops working at once."""
+    await session.execute(delete(ObservatoryAccess).where(ObservatoryAccess.guild_id == guild_id))
+    token = await page_token(session, guild_id, create=True, by=by)
+    assert token is not None
+    return token
+
+
+async def check_page_token(session: AsyncSession, guild_id: int, token: str) -> bool:
+    expected = await page_token(session, guild_id, create=False)
+    return expected is not None and hmac.compare_digest(expected.encode(), token.encode())

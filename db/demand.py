@@ -1,0 +1,135 @@
+"""The anonymous demand log of `/orienter`, written by the directory, read by the observatory.
+
+Two functions, for any capability (no cog imports another): ``record_orientation_request``
+counts a request, ``mark_handover`` notes that a handover followed it. What they accept is
+closed by construction, so that nothing personal can reach the table by mistake:
+
+- services: values of the national standard's vocabulary (unknown values are dropped);
+- needs: keys of the synonym table (``[a-z0-9_]`` identifiers, not the words typed);
+- area: a commune/quartier that exists in the guild's own directory, else nothing;
+- filters: names from ``FILTERS``; public: a value of the standard's vocabularies;
+- the moment: kept as the Paris calendar day only.
+
+There is deliberately no parameter for a user, a name or a text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from datetime import date, datetime
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+from sqlalchemy.ext.asyncio import AsyncSession
+
+from db.models.observatory import DemandRecord
+from db.models.structures import PRISE_EN_CHARGE, PUBLICS, SERVICES, Structure, fold
+
+PARIS = ZoneInfo("Europe/Paris")
+
+# Position = bit in DemandRecord.filters_mask (append-only).
+FILTERS = ("ouvert_maintenant", "sans_rdv", "gratuit", "public")
+PUBLIC_VALUES = PUBLICS + PRISE_EN_CHARGE
+NEED_KEY = re.compile(r"^[a-z0-9_]{1,40}$")
+MAX_NEEDS = 6
+MAX_RESULT_COUNT = 999
+
+
+def services_mask(services: Iterable[str]) -> int:
+    mask = 0
+    for service in services:
+        if service in SERVICES:
+            mask |= 1 << SERVICES.index(service)
+    return mask
+
+
+def filters_mask(filters: Iterable[str]) -> int:
+    mask = 0
+    for name in filters:
+        if name in FILTERS:
+            mask |= 1 << FILTERS.index(name)
+    return mask
+
+
+def need_keys(needs: Iterable[str]) -> str:
+    """``|caf|impots|`` from synonym-table keys; anything that is not a key is dropped."""
+    keys = sorted({n for n in needs if isinstance(n, str) and NEED_KEY.match(n)})[:MAX_NEEDS]
+    return "|" + "|".join(keys) + "|" if keys else ""
+
+
+def month_of(day: date) -> int:
+    return day.year * 100 + day.month
+
+
+async def known_area(
+    session: AsyncSession, guild_id: int, commune: str | None, quartier: str | None
+) -> tuple[str, str]:
+    """(commune_key, quartier_key) when the guild's directory has a place there, else the
+    commune alone when it has one, else ("", ""). Names typed by someone never get in."""
+    commune_key, quartier_key = fold(commune), fold(quartier)
+    if not commune_key:
+        return "", ""
+    pairs = set(
+        (
+            await session.execute(
+                select(Structure.commune_key, Structure.quartier_key)
+                .where(Structure.guild_id == guild_id, Structure.commune_key == commune_key)
+                .distinct()
+            )
+        ).all()
+    )
+    if not pairs:
+        return "", ""
+    if quartier_key and (commune_key, quartier_key) in pairs:
+        return commune_key, quartier_key
+    return commune_key, ""
+
+
+async def record_orientation_request(
+    session: AsyncSession,
+    guild_id: int,
+    *,
+    services: Iterable[str],
+    area: tuple[str | None, str | None] | None,
+    filters: Iterable[str],
+    result_count: int,
+    at: datetime,
+    needs: Iterable[str] = (),
+    public: str | None = None,
+) -> int:
+    """Count one `/orienter` request; returns the row id (kept in memory by the caller to
+    mark a handover, never shown). ``area`` is (commune, quartier) of the *person*, when
+    the professional gave it; ``at`` an aware datetime."""
+    day = at.astimezone(PARIS).date()
+    commune_key, quartier_key = ("", "")
+    if area is not None:
+        commune_key, quartier_key = await known_area(session, guild_id, area[0], area[1])
+    record = DemandRecord(
+        guild_id=guild_id,
+        day=day,
+        month=month_of(day),
+        services_mask=services_mask(services),
+        needs=need_keys(needs),
+        commune_key=commune_key,
+        quartier_key=quartier_key,
+        filters_mask=filters_mask(filters),
+        public=public if public in PUBLIC_VALUES else "",
+        result_count=max(0, min(int(result_count), MAX_RESULT_COUNT)),
+        handover=False,
+    )
+    session.add(record)
+    await session.flush()
+    return record.id
+
+
+async def mark_handover(session: AsyncSession, guild_id: int, request_id: int | None) -> bool:
+    """Note that a handover followed the request (idempotent; False when unknown)."""
+    if request_id is None:
+        return False
+    result = await session.execute(
+        update(DemandRecord)
+        .where(DemandRecord.id == request_id, DemandRecord.guild_id == guild_id)
+        .values(handover=True)
+    )
+    return bool(result.rowcount)  # type: ignore[attr-defined]
