@@ -5,7 +5,7 @@ counts a request, ``mark_handover`` notes that a handover followed it. What they
 closed by construction, so that nothing personal can reach the table by mistake:
 
 - services: values of the national standard's vocabulary (unknown values are dropped);
-- needs: keys of the synonym table (``[a-z0-9_]`` identifiers, not the words typed);
+- needs: keys of the synonym table ``config/synonyms.toml`` (``cle``), nothing else;
 - area: a commune/quartier that exists in the guild's own directory, else nothing;
 - filters: names from ``FILTERS``; public: a value of the standard's vocabularies;
 - the moment: kept as the Paris calendar day only.
@@ -15,9 +15,13 @@ There is deliberately no parameter for a user, a name or a text.
 
 from __future__ import annotations
 
+import logging
 import re
+import tomllib
 from collections.abc import Iterable
 from datetime import date, datetime
+from functools import cache
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
@@ -26,7 +30,10 @@ from sqlalchemy.ext.asyncio import AsyncSession
 from db.models.observatory import DemandRecord
 from db.models.structures import PRISE_EN_CHARGE, PUBLICS, SERVICES, Structure, fold
 
+log = logging.getLogger("aiguillage.demand")
+
 PARIS = ZoneInfo("Europe/Paris")
+SYNONYMS_FILE = Path(__file__).resolve().parents[1] / "config" / "synonyms.toml"
 
 # Position = bit in DemandRecord.filters_mask (append-only).
 FILTERS = ("ouvert_maintenant", "sans_rdv", "gratuit", "public")
@@ -52,9 +59,26 @@ def filters_mask(filters: Iterable[str]) -> int:
     return mask
 
 
-def need_keys(needs: Iterable[str]) -> str:
-    """``|caf|impots|`` from synonym-table keys; anything that is not a key is dropped."""
-    keys = sorted({n for n in needs if isinstance(n, str) and NEED_KEY.match(n)})[:MAX_NEEDS]
+@cache
+def known_need_keys(path: Path = SYNONYMS_FILE) -> frozenset[str]:
+    """The ``cle`` of every need in the synonym table (read once)."""
+    try:
+        data = tomllib.loads(path.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as error:
+        # Privacy first: with no table to check against, no need key is stored.
+        log.warning("synonym table %s unreadable (%s): needs not logged", path, error)
+        return frozenset()
+    return frozenset(
+        str(entry.get("cle", "")) for entry in data.get("besoin", []) if entry.get("cle")
+    )
+
+
+def need_keys(needs: Iterable[str], known: frozenset[str] | None = None) -> str:
+    """``|caf|impots|`` from synonym-table keys; anything that is not one is dropped."""
+    known = known_need_keys() if known is None else known
+    keys = sorted({n for n in needs if isinstance(n, str) and NEED_KEY.match(n) and n in known})[
+        :MAX_NEEDS
+    ]
     return "|" + "|".join(keys) + "|" if keys else ""
 
 

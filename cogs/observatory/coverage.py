@@ -265,7 +265,8 @@ def find_gaps(
     demand: dict[tuple[tuple[str, str], int], tuple[int, int]] | None = None,
     kinds: Sequence[str] = GapKind.ALL,
 ) -> list[Gap]:
-    """Every gap, most pressing first: asked-for and unanswered first, then severity.
+    """Every gap, most pressing first: unanswered requests first, then severity, then
+    requests.
     ``demand`` maps (area key, service index) to (requests, requests with no result)."""
     demand = demand or {}
     wanted = list(services) if services is not None else list(range(len(SERVICES)))
@@ -303,8 +304,8 @@ def find_gaps(
     gaps.sort(
         key=lambda g: (
             -g.unanswered,
-            -g.demand,
             -g.severity,
+            -g.demand,
             not g.area.is_commune,
             g.area.commune_key,
             g.area.quartier_key,
