@@ -12,35 +12,8 @@ from db.models.structures import SERVICES
 
 from .coverage import CoverageMatrix
 from .figures import Observatory
+from .labels import DAYS, SHORT_SERVICES
 
-SHORT_SERVICES = {
-    "fr": (
-        "Démarches",
-        "Outils du quotidien",
-        "Insertion pro.",
-        "Sécurité",
-        "Parentalité",
-        "Loisirs, création",
-        "Comprendre",
-        "Accès, matériel",
-        "Matériel solidaire",
-    ),
-    "en": (
-        "Procedures",
-        "Everyday tools",
-        "Job seeking",
-        "Safety",
-        "Parenting",
-        "Leisure",
-        "Understanding",
-        "Access, devices",
-        "Cheap devices",
-    ),
-}
-DAYS = {
-    "fr": ("Lun", "Mar", "Mer", "Jeu", "Ven", "Sam", "Dim"),
-    "en": ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"),
-}
 TEXT = {
     "fr": {
         "heatmap": "Couverture : lieux par quartier et par service",

@@ -97,6 +97,10 @@ class Area:
     def is_commune(self) -> bool:
         return not self.quartier_key
 
+    @property
+    def is_network(self) -> bool:
+        return not self.commune_key
+
 
 @dataclass
 class Cell:
@@ -258,6 +262,9 @@ class Gap:
         return GapKind.SEVERITY[self.kind]
 
 
+NETWORK = Area("", "", "", "")  # the whole guild, for a service no place offers at all
+
+
 def find_gaps(
     matrix: CoverageMatrix,
     *,
@@ -266,46 +273,53 @@ def find_gaps(
     kinds: Sequence[str] = GapKind.ALL,
 ) -> list[Gap]:
     """Every gap, most pressing first: unanswered requests first, then severity, then
-    requests.
-    ``demand`` maps (area key, service index) to (requests, requests with no result)."""
+    requests. ``demand`` maps (area key, service index) to (requests, requests with no
+    result).
+
+    To keep the list readable, "no place" is said once where it is true at a wider
+    level: a service no place offers is one gap for the whole network; a quartier is
+    listed when its commune has the service elsewhere. Either is also listed wherever
+    the service was asked for."""
     demand = demand or {}
     wanted = list(services) if services is not None else list(range(len(SERVICES)))
     gaps: list[Gap] = []
-    for area in matrix.areas:
-        for index in wanted:
+
+    def add(area: Area, index: int, kind: str, places: int, commune_places: int) -> None:
+        if kind not in kinds:
+            return
+        asked, unanswered = demand.get((area.key, index), (0, 0))
+        if area is NETWORK:
+            asked = sum(r for (key, i), (r, _u) in demand.items() if i == index and not key[1])
+            unanswered = sum(u for (key, i), (_r, u) in demand.items() if i == index and not key[1])
+        gaps.append(Gap(area, SERVICES[index], kind, places, commune_places, asked, unanswered))
+
+    for index in wanted:
+        offered_somewhere = matrix.totals[index].places > 0
+        if not offered_somewhere:
+            add(NETWORK, index, GapKind.NONE, 0, 0)
+        for area in matrix.areas:
             cell = matrix.cell(area, index)
-            commune_cell = matrix.cell((area.commune_key, ""), index)
-            asked, unanswered = demand.get((area.key, index), (0, 0))
-            found: list[str] = []
+            commune_places = matrix.cell((area.commune_key, ""), index).places
             if cell.places == 0:
-                found.append(GapKind.NONE)
-            else:
-                if cell.appointment_only:
-                    found.append(GapKind.APPOINTMENT_ONLY)
-                if cell.paying_only:
-                    found.append(GapKind.PAYING_ONLY)
-                if cell.opening.known and not cell.saturday:
-                    found.append(GapKind.NO_SATURDAY)
-                if cell.opening.known and not cell.evening:
-                    found.append(GapKind.NO_EVENING)
-            for kind in found:
-                if kind in kinds:
-                    gaps.append(
-                        Gap(
-                            area=area,
-                            service=SERVICES[index],
-                            kind=kind,
-                            places=cell.places,
-                            commune_places=commune_cell.places,
-                            demand=asked,
-                            unanswered=unanswered,
-                        )
-                    )
+                asked = demand.get((area.key, index), (0, 0))[0]
+                wider = not offered_somewhere or (not area.is_commune and not commune_places)
+                if asked or not wider:
+                    add(area, index, GapKind.NONE, 0, commune_places)
+                continue
+            if cell.appointment_only:
+                add(area, index, GapKind.APPOINTMENT_ONLY, cell.places, commune_places)
+            if cell.paying_only:
+                add(area, index, GapKind.PAYING_ONLY, cell.places, commune_places)
+            if cell.opening.known and not cell.saturday:
+                add(area, index, GapKind.NO_SATURDAY, cell.places, commune_places)
+            if cell.opening.known and not cell.evening:
+                add(area, index, GapKind.NO_EVENING, cell.places, commune_places)
     gaps.sort(
         key=lambda g: (
             -g.unanswered,
             -g.severity,
             -g.demand,
+            g.area is not NETWORK,
             not g.area.is_commune,
             g.area.commune_key,
             g.area.quartier_key,

@@ -112,9 +112,9 @@ def test_main_gaps_per_service_are_the_hand_labelled_ones(matrix) -> None:  # ty
         ("Capeyron (Mérignac)", GapKind.NONE),
         ("Pessac", GapKind.NONE),
     }
+    # Bastide is not listed: Bordeaux as a whole has none (said once, at the commune).
     assert gaps(OUT) == {
         ("Bordeaux", GapKind.NONE),
-        ("Bastide (Bordeaux)", GapKind.NONE),
         ("Beutre (Mérignac)", GapKind.APPOINTMENT_ONLY),
         ("Capeyron (Mérignac)", GapKind.PAYING_ONLY),
         ("Centre (Mérignac)", GapKind.NONE),
@@ -175,10 +175,22 @@ def test_extra_areas_from_demand_get_empty_rows() -> None:
     assert matrix.area("talence", "thouars") is not None
     assert matrix.area("talence", "") is not None
     assert matrix.cell(("talence", "thouars"), 0).places == 0
-    assert any(
-        g.area.label == "Thouars (Talence)" and g.kind == GapKind.NONE
-        for g in find_gaps(matrix, services=[0])
+    labels = {g.area.label for g in find_gaps(matrix, services=[0], kinds=[GapKind.NONE])}
+    assert "Talence" in labels and "Thouars (Talence)" not in labels
+    # Asked for in the quartier: then the quartier is listed too.
+    asked = find_gaps(
+        matrix, services=[0], kinds=[GapKind.NONE], demand={(("talence", "thouars"), 0): (2, 2)}
     )
+    assert asked[0].area.label == "Thouars (Talence)" and asked[0].unanswered == 2
+
+
+def test_a_service_offered_nowhere_is_one_network_gap() -> None:
+    matrix = coverage_matrix(labelled_places())
+    security = SERVICES.index("Utilisation sécurisée du numérique")
+    gaps = find_gaps(matrix, services=[security])
+    assert [(g.area.is_network, g.kind) for g in gaps] == [(True, GapKind.NONE)]
+    asked = find_gaps(matrix, services=[security], demand={(("pessac", ""), security): (3, 3)})
+    assert {(g.area.label, g.demand) for g in asked} == {("", 3), ("Pessac", 3)}
 
 
 def test_unknown_access_or_fees_are_not_gaps() -> None:
