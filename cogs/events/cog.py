@@ -155,9 +155,9 @@ class EventsCog(commands.Cog):
                 return None
             created = await guild.create_scheduled_event(**fields)
         except discord.NotFound:
-            # Deleted by hand on Discord: make a new one next time.
+            # Deleted by hand on Discord: nothing to cancel, or a new one to make next time.
             event.discord_event_id = None
-            return t("events.warn_discord_event", "fr")
+            return None if event.cancelled else t("events.warn_discord_event", "fr")
         except discord.HTTPException as exc:
             log.warning("scheduled event sync failed for event %s: %s", event.id, exc)
             return t("events.warn_discord_event", "fr")
@@ -1212,10 +1212,10 @@ class EventsCog(commands.Cog):
             raise PermanentDeliveryError(
                 "events.delivery_channel_missing", channel_id=event.channel_id
             )
-        late = work.decision is SendDecision.SEND_LATE
+        late_since = delivery.due_at if work.decision is SendDecision.SEND_LATE else None
         try:
             message = await channel.send(
-                content=render.reminder_text(event, work.label, late),
+                content=render.reminder_text(event, work.label, late_since),
                 embed=render.announcement_embed(event, work.summary),
                 view=announcement_view(event.id, open_for_answers=True),
                 allowed_mentions=NO_MENTIONS,

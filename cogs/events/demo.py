@@ -16,8 +16,11 @@ from db.models.events import EventKind, NetworkEvent, RsvpResponse
 log = logging.getLogger("aiguillage.events.demo")
 
 
-def _paris_day(now: datetime, days_ahead: int, at: time) -> datetime:
+def _paris_day(now: datetime, days_ahead: int, at: time, weekday: int | None = None) -> datetime:
+    """``days_ahead`` days from now (or the first given weekday after that), Paris time."""
     day = now.astimezone(PARIS).date() + timedelta(days=days_ahead)
+    if weekday is not None:
+        day += timedelta(days=(weekday - day.weekday()) % 7)
     return paris_to_utc(datetime.combine(day, at))
 
 
@@ -32,9 +35,9 @@ async def seed_demo(bot: AiguillageBot, guild_id: int, people: dict[str, int]) -
     now = bot.clock.now()
     coordinator = people.get("coordinateur")
     channel_id = await bot.guild_config.get(guild_id, "channel.events")
-    past_start = _paris_day(now, -150, time(14, 0))
-    upcoming_start = _paris_day(now, 20, time(14, 0))
-    forum_start = _paris_day(now, 45, time(9, 30))
+    past_start = _paris_day(now, -150, time(14, 0), weekday=1)  # a Tuesday
+    upcoming_start = _paris_day(now, 20, time(14, 0), weekday=3)  # a Thursday
+    forum_start = _paris_day(now, 45, time(9, 30), weekday=5)  # a Saturday
     async with bot.db.transaction() as session:
         past = await service.create_event(
             session,

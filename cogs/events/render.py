@@ -151,7 +151,9 @@ def announcement_embed(
     return embed
 
 
-def reminder_text(event: NetworkEvent, label: str, late: bool, locale: str = "fr") -> str:
+def reminder_text(
+    event: NetworkEvent, label: str, late_since: datetime | None, locale: str = "fr"
+) -> str:
     text = t(
         "events.reminder_channel",
         locale,
@@ -160,8 +162,8 @@ def reminder_text(event: NetworkEvent, label: str, late: bool, locale: str = "fr
         when=when(event.starts_at, locale),
         relative=f"<t:{int(event.starts_at.timestamp())}:R>",
     )
-    if late:
-        text += "\n" + t("events.reminder_late_note", locale)
+    if late_since is not None:
+        text += "\n" + t("events.reminder_late_note", locale, due=when(late_since, locale))
     return text
 
 

@@ -241,7 +241,7 @@ async def test_reminders_fire_at_paris_time_across_the_dst_change_and_dm_silent_
     await advance_to(h, J7 + timedelta(seconds=1))
     (j7,) = reminders_posted(h)
     assert "jeudi 1 avril 2027 à 14:00" in j7["content"]
-    assert "avec retard" not in j7["content"]
+    assert "envoyé en retard" not in j7["content"]
     # Only the referent of a structure that has not answered gets a DM.
     assert h.emu.dm_messages(h.person("referent")) == []
     (dm,) = h.emu.dm_messages(h.person("referente-beutre"))
@@ -302,7 +302,7 @@ async def test_bot_down_across_reminders_sends_useful_late_and_skips_stale(h: Bo
     await settle(h)
     posts = reminders_posted(h)
     assert len(posts) == 1
-    assert "avec retard" in posts[0]["content"]
+    assert "Rappel prévu le mercredi 31 mars 2027 à 14:00, envoyé en retard" in posts[0]["content"]
     rows = {d.payload["label"]: d for d in await deliveries(h, "events.reminder")}
     assert rows["J-7"].status == DeliveryStatus.SKIPPED
     assert "overdue" in (rows["J-7"].last_error or "")
@@ -635,3 +635,16 @@ async def test_corrected_minutes_become_a_new_version(h: BotHarness) -> None:
         (document,) = (await session.execute(select(Document))).scalars().all()
         assert [v.number for v in document.versions] == [1, 2]
         assert await h.bot.documents.get_bytes(document.current) == b"%PDF-1.4 v2 corrigee"
+
+
+async def test_discord_event_deleted_by_hand_then_cancel_is_quiet(h: BotHarness) -> None:
+    await plan_copil(h)
+    h.emu.guilds[h.guild_id].scheduled_events.clear()  # an admin deleted it in Discord
+    event = await stored_event(h)
+    result = await h.slash(
+        "coordinateur", "copil", subcommand="annuler", options={"evenement": event.id}
+    )
+    await settle(h)
+    assert "est annulé" in result.text and "⚠️" not in result.text
+    assert (await stored_event(h)).discord_event_id is None
+    assert announcement(h)["embeds"][0]["title"].startswith("[ANNULÉ]")

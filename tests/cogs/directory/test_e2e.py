@@ -98,7 +98,9 @@ async def test_card_handover_refusal_then_ack(h: BotHarness) -> None:
     )
     assert "numéro de téléphone" in refused.text and "rien n'a été envoyé" in refused.text
     async with h.bot.db.session() as session:
-        assert (await session.scalars(select(Handover))).all() == []
+        assert not (
+            await session.scalars(select(Handover).where(Handover.sender_id == h.person("membre")))
+        ).all()
     await h.emu.click(h.guild_id, h.person("membre"), result, label="1 · Orienter ici")
     sent = await h.emu.submit_modal(
         h.guild_id,
@@ -111,7 +113,9 @@ async def test_card_handover_refusal_then_ack(h: BotHarness) -> None:
     )
     assert "transmis" in sent.text or "coordinateurs sont prévenus" in sent.text
     async with h.bot.db.session() as session:
-        handover = (await session.scalars(select(Handover))).one()
+        handover = (
+            await session.scalars(select(Handover).where(Handover.sender_id == h.person("membre")))
+        ).one()
         receiver = await session.get(Structure, handover.structure_id)
     assert receiver.external_id == "merignac-mdh-beutre"
     await h.emu.wait_idle()
@@ -195,11 +199,20 @@ async def test_report_reaches_referent_and_coordinators(h: BotHarness) -> None:
         "Signalement n°" in (m.get("content") or "")
         for m in h.emu.messages(h.channel("coordination"))
     )
-    incoming = next(m for m in h.emu.dm_messages(h.person("referent")) if m.get("components"))
+    incoming = next(
+        m
+        for m in reversed(h.emu.dm_messages(h.person("referent")))
+        if m.get("components") and "mercredi" in (m.get("content") or "")
+    )
     closed = await h.emu.click(None, h.person("referent"), incoming, label="Corrigé")
     assert "clos" in closed.text
     async with h.bot.db.session() as session:
-        assert (await session.scalars(select(ErrorReport))).one().status == "closed"
+        reports = (
+            await session.scalars(
+                select(ErrorReport).where(ErrorReport.reporter_id == h.person("membre"))
+            )
+        ).all()
+        assert [r.status for r in reports if "mercredi" in r.text] == ["closed"]
 
 
 async def test_import_export_for_coordinators(h: BotHarness) -> None:
@@ -238,3 +251,24 @@ async def test_freshness_reminder_and_still_correct(h: BotHarness) -> None:
     assert "confirmée" in confirmed.text
     ccas = await _structure(h, "merignac-ccas")
     assert ccas.verified_by == h.person("referent")
+
+
+async def test_demo_with_a_directory_file_and_its_extras(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    from .conftest import MERIGNAC
+
+    async with BotHarness(
+        tmp_path / "data",
+        extensions=["cogs.core", "cogs.directory"],
+        clock=Clock(START),
+        web=False,
+        directory_file=MERIGNAC,
+    ) as harness:
+        result = await harness.slash("membre", "orienter", options={"besoin": "impression 3d"})
+        assert "Le Labo - fablab de Mérignac" in result.text
+        async with harness.bot.db.session() as session:
+            assert [h.status for h in (await session.scalars(select(Handover))).all()] == [
+                HandoverStatus.OPEN
+            ]
+            assert [r.status for r in (await session.scalars(select(ErrorReport))).all()] == [
+                "open"
+            ]
