@@ -95,3 +95,17 @@ MANAGE_ROLES = emulator_state.MANAGE_ROLES
 
 def texts(result: Any) -> str:
     return result.text
+
+
+async def move_role_above_bot(harness: BotHarness, name: str) -> None:
+    """An admin drags a role above the bot's own role (state + GUILD_ROLE_UPDATE each)."""
+    guild = harness.emu.guild(harness.guild_id)
+    role = guild.role(name)
+    assert guild.bot_role is not None
+    del guild.roles[role.id]
+    guild._insert_role(role, guild.bot_role.position + 1)
+    for changed in guild.roles.values():
+        await harness.emu.dispatch(
+            "GUILD_ROLE_UPDATE", {"guild_id": str(guild.id), "role": changed.to_payload()}
+        )
+    await harness.emu.wait_idle()

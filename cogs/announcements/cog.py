@@ -276,7 +276,9 @@ class AnnouncementsCog(commands.Cog):
                 channel=f"<#{announcement.channel_id}>",
             )
         )
-        await interaction.response.edit_message(content=text, view=None, attachments=[])
+        await interaction.response.edit_message(
+            content=text, view=None, attachments=[], allowed_mentions=NONE
+        )
 
     async def discard(self, interaction: discord.Interaction, announcement_id: int) -> None:
         guild_id = interaction.guild_id
@@ -296,6 +298,7 @@ class AnnouncementsCog(commands.Cog):
             content=t("announcements.discarded", locale_of(interaction)),
             embed=None,
             view=None,
+            allowed_mentions=NONE,
             attachments=[],
         )
 

@@ -6,7 +6,7 @@ import discord
 
 from bot.i18n import t
 from cogs.charter.extract import excerpt_pages
-from cogs.charter.tracking import Tracking
+from cogs.charter.tracking import UNKNOWN_STRUCTURE, Tracking
 from db.models.charter import CharterVersion
 
 COLOUR = 0x1F6FB2
@@ -68,7 +68,9 @@ def tracking_embed(tracking: Tracking, locale: str) -> discord.Embed:
         t(
             "charter.tracking_structure",
             locale,
-            name=s.structure_name,
+            name=t("charter.no_structure", locale)
+            if s.structure_name == UNKNOWN_STRUCTURE
+            else s.structure_name,
             accepted=s.accepted,
             total=s.total,
         )

@@ -159,7 +159,7 @@ class OnboardingCog(commands.Cog):
             ),
         }
         if edit:
-            await interaction.response.edit_message(**kwargs)
+            await interaction.response.edit_message(**kwargs, allowed_mentions=NONE)
         else:
             await interaction.response.send_message(**kwargs, ephemeral=True, allowed_mentions=NONE)
 
@@ -233,6 +233,7 @@ class OnboardingCog(commands.Cog):
             content=t("onboarding.request_sent", locale, structure=submission.structure_name),
             embed=None,
             view=None,
+            allowed_mentions=NONE,
         )
         if submission.replaced is not None:
             await self._refresh_review_message(submission.replaced, None)
@@ -479,14 +480,24 @@ class OnboardingCog(commands.Cog):
             rows = await requests.list_pending(session, guild.id)
             mine = await referent_structure_ids(session, guild.id, interaction.user.id)
             names = {s.id: s.display_name for s in await active_structures(session, guild.id)}
+            labels = {
+                v.id: v.label
+                for v in await session.scalars(
+                    select(CharterVersion).where(CharterVersion.guild_id == guild.id)
+                )
+            }
         visible = [r for r in rows if coordinator or r.structure_id in mine]
         if not visible:
             await interaction.response.send_message(
-                t("onboarding.none_pending", locale), ephemeral=True
+                t("onboarding.none_pending", locale), ephemeral=True, allowed_mentions=NONE
             )
             return
         embeds = [
-            request_embed(r, structure_name=names.get(r.structure_id or 0, "-"), charter_label=None)
+            request_embed(
+                r,
+                structure_name=names.get(r.structure_id or 0, "-"),
+                charter_label=labels.get(r.charter_version_id or 0),
+            )
             for r in visible[:5]
         ]
         view = discord.ui.View(timeout=None)

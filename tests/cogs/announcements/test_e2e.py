@@ -175,3 +175,11 @@ async def test_edit_and_withdraw_permission_matrix(
         harness.emu.get_message(int(message["id"])) is None
         or harness.emu.messages(harness.channel("annonces")) == []
     )
+
+
+async def test_attachment_is_published_from_the_bots_copy(harness: BotHarness) -> None:
+    programme = b"%PDF-1.4\n% programme des ateliers\n"
+    message = await _publish(harness, "referent", piece_jointe=("programme.pdf", programme))
+    (attachment,) = message["attachments"]
+    assert attachment["filename"] == "programme.pdf"
+    assert harness.emu.blob(attachment) == programme

@@ -9,6 +9,7 @@ from db.models.onboarding import OnboardingRequest
 from tests.issue5_harness import (
     MANAGE_ROLES,
     channel_texts,
+    move_role_above_bot,
     settle,
     startup_done,
     structure_id,
@@ -106,7 +107,7 @@ async def test_structure_referent_approves_after_a_restart(harness: BotHarness) 
         harness.guild_id, mediatheque_referent, review, label="Valider"
     )
     await settle(harness)
-    assert "validée" in result.text
+    assert "validée" in result.text, result
     assert _has_role(harness, newcomer, "Membre du réseau")
     updated = harness.emu.get_message(int(review["id"]))
     assert "validée" in str(updated["embeds"])
@@ -192,3 +193,15 @@ async def test_no_match_and_already_member(harness: BotHarness) -> None:
     assert result and result[0]["name"].startswith("CCAS")
     member = await harness.slash("membre", "inscription", options={"structure": result[0]["value"]})
     assert "déjà membre validé" in member.text
+
+
+async def test_role_above_the_bot_names_what_to_move(harness: BotHarness) -> None:
+    newcomer = await _join_and_request(harness)
+    await move_role_above_bot(harness, "Membre du réseau")
+    review = _review_message(harness, newcomer)
+    result = await harness.emu.click(
+        harness.guild_id, harness.person("coordinateur"), review, label="Valider"
+    )
+    assert "faites glisser « Aiguillage » au-dessus de « Membre du réseau »" in result.text
+    assert await _request_status(harness, newcomer) == "pending"
+    assert harness.bot is not None and harness.bot.errors_seen == 0
