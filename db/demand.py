@@ -22,11 +22,14 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from functools import cache
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.engine import Database
 from db.models.observatory import DemandRecord
 from db.models.structures import PRISE_EN_CHARGE, PUBLICS, SERVICES, Structure, fold
 
@@ -157,3 +160,26 @@ async def mark_handover(session: AsyncSession, guild_id: int, request_id: int | 
         .values(handover=True)
     )
     return bool(result.rowcount)  # type: ignore[attr-defined]
+
+
+async def log_orientation_request(db: Database, guild_id: int, **request: Any) -> int | None:
+    """``record_orientation_request`` in its own transaction, for `/orienter`: counting
+    must never stop a professional from getting an answer, so a failure is logged and
+    ``None`` returned."""
+    try:
+        async with db.transaction() as session:
+            return await record_orientation_request(session, guild_id, **request)
+    except (SQLAlchemyError, ValueError, TypeError):
+        log.exception("demand log: request not counted")
+        return None
+
+
+async def log_handover(db: Database, guild_id: int, request_id: int | None) -> None:
+    """``mark_handover`` in its own transaction, failures logged (see above)."""
+    if request_id is None:
+        return
+    try:
+        async with db.transaction() as session:
+            await mark_handover(session, guild_id, request_id)
+    except SQLAlchemyError:
+        log.exception("demand log: handover not noted")
