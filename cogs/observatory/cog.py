@@ -16,7 +16,7 @@ import discord
 from aiohttp import web
 from discord import app_commands
 from discord.ext import commands
-from sqlalchemy import distinct, select
+from sqlalchemy import select
 
 from bot.client import AiguillageBot
 from bot.errors import PermissionRefused, UserError
@@ -389,7 +389,7 @@ class ObservatoryCog(commands.Cog):
         async with self.bot.db.session() as session:
             guild_ids = list(
                 await session.scalars(
-                    select(distinct(Structure.guild_id)).where(Structure.archived_at.is_(None))
+                    select(Structure.guild_id).where(Structure.archived_at.is_(None)).distinct()
                 )
             )
             known = set(await session.scalars(select(Guild.id).where(Guild.left_at.is_(None))))
