@@ -91,15 +91,14 @@ class ObservatoryCog(commands.Cog):
 
     async def compute(self, guild_id: int, period: Period) -> Observatory:
         days = await self.freshness_days(guild_id)
-        async with self.bot.db.session() as session:
-            return await compute_observatory(
-                session,
-                guild_id,
-                period,
-                now=self.bot.clock.now(),
-                needs=self.needs,
-                freshness_days=days,
-            )
+        return await compute_observatory(
+            self.bot.db,
+            guild_id,
+            period,
+            now=self.bot.clock.now(),
+            needs=self.needs,
+            freshness_days=days,
+        )
 
     async def has_anything(self, guild_id: int) -> bool:
         async with self.bot.db.session() as session:

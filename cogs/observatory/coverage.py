@@ -102,7 +102,7 @@ class Area:
         return not self.commune_key
 
 
-@dataclass
+@dataclass(slots=True)
 class Cell:
     """One service in one area."""
 
@@ -111,13 +111,18 @@ class Cell:
     free: int = 0
     appointment_only_places: int = 0
     paying_only_places: int = 0
-    opening: WeeklyOpening = UNKNOWN  # union of the places' hours (known ones)
+    slots: int = 0  # union of the places' weekly hours (see weekly.py), known ones
+    hours_known: bool = False
     hours_unknown: int = 0  # places without readable hours
     place_ids: list[int] = field(default_factory=list)
 
     @property
+    def opening(self) -> WeeklyOpening:
+        return WeeklyOpening(self.slots, self.hours_known) if self.hours_known else UNKNOWN
+
+    @property
     def hours(self) -> float | None:
-        return self.opening.hours if self.opening.known else None
+        return self.opening.hours if self.hours_known else None
 
     @property
     def days(self) -> tuple[int, ...]:
@@ -140,17 +145,38 @@ class Cell:
         return self.places > 0 and self.paying_only_places == self.places
 
     def add(self, place: Place) -> None:
-        self.places += 1
-        self.place_ids.append(place.id)
-        self.walk_in += place.walk_in
-        self.free += bool(place.frais_mask & BITS_FREE)
-        self.appointment_only_places += place.appointment_only
-        self.paying_only_places += place.paying_only
         opening = place.opening
-        if opening.known:
-            self.opening = self.opening | opening
-        else:
+        self.add_facts(
+            place.id,
+            place.walk_in,
+            bool(place.frais_mask & BITS_FREE),
+            place.appointment_only,
+            place.paying_only,
+            opening.slots if opening.known else None,
+        )
+
+    def add_facts(
+        self,
+        place_id: int,
+        walk_in: bool,
+        free: bool,
+        appointment_only: bool,
+        paying_only: bool,
+        slots: int | None,
+    ) -> None:
+        """``add`` with the place's facts worked out once (the matrix adds each place to
+        up to 2 areas × 9 services)."""
+        self.places += 1
+        self.place_ids.append(place_id)
+        self.walk_in += walk_in
+        self.free += free
+        self.appointment_only_places += appointment_only
+        self.paying_only_places += paying_only
+        if slots is None:
             self.hours_unknown += 1
+        else:
+            self.slots |= slots
+            self.hours_known = True
 
 
 @dataclass
@@ -216,12 +242,24 @@ def coverage_matrix(
             no_public += 1
             continue
         counted += 1
+        opening = place.opening
+        facts = (
+            place.id,
+            place.walk_in,
+            bool(place.frais_mask & BITS_FREE),
+            place.appointment_only,
+            place.paying_only,
+            opening.slots if opening.known else None,
+        )
         for index in range(len(SERVICES)):
-            if not place.offers(index):
+            if not place.services_mask >> index & 1:
                 continue
-            totals[index].add(place)
+            totals[index].add_facts(*facts)
             for area in targets:
-                cells.setdefault((area.key, index), Cell()).add(place)
+                cell = cells.get((area.key, index))
+                if cell is None:
+                    cell = cells[(area.key, index)] = Cell()
+                cell.add_facts(*facts)
     for commune_key, quartier_key, commune, quartier in extra_areas:
         if not commune_key:
             continue
@@ -247,7 +285,7 @@ def coverage_matrix(
     )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Gap:
     area: Area
     service: str
@@ -284,13 +322,21 @@ def find_gaps(
     wanted = list(services) if services is not None else list(range(len(SERVICES)))
     gaps: list[Gap] = []
 
+    # Demand for a service over the whole network: the sum of its communes' demand.
+    network: dict[int, tuple[int, int]] = {}
+    for (key, index), (asked, unanswered) in demand.items():
+        if not key[1]:
+            before = network.get(index, (0, 0))
+            network[index] = (before[0] + asked, before[1] + unanswered)
+    wanted_kinds = set(kinds)
+
     def add(area: Area, index: int, kind: str, places: int, commune_places: int) -> None:
-        if kind not in kinds:
+        if kind not in wanted_kinds:
             return
-        asked, unanswered = demand.get((area.key, index), (0, 0))
         if area is NETWORK:
-            asked = sum(r for (key, i), (r, _u) in demand.items() if i == index and not key[1])
-            unanswered = sum(u for (key, i), (_r, u) in demand.items() if i == index and not key[1])
+            asked, unanswered = network.get(index, (0, 0))
+        else:
+            asked, unanswered = demand.get((area.key, index), (0, 0))
         gaps.append(Gap(area, SERVICES[index], kind, places, commune_places, asked, unanswered))
 
     for index in wanted:

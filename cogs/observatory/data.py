@@ -23,7 +23,7 @@ from db.models.structures import Referent, Structure
 from db.network import current_charter_version, member_structures
 
 from .coverage import Place
-from .demand_stats import FEW_RESULTS, DemandGroup, TrendPoint
+from .demand_stats import AreaGroup, Bucket, NeedGroup, TrendPoint, bucket_of
 from .health import HandoverFact, StructureState
 from .periods import Period
 
@@ -89,16 +89,17 @@ async def area_labels(
 
 
 # ----------------------------------------------------------------------------- demand
-def _bucket() -> Any:
-    return case(
-        (DemandRecord.result_count <= 0, 0),
-        (DemandRecord.result_count <= FEW_RESULTS, 1),
-        else_=2,
-    )
+# Each query groups by the leading columns of one covering index (db/models/observatory.py)
+# and keeps computed expressions out of GROUP BY, so that SQLite aggregates in index
+# order without a sort; result counts are put in buckets in Python.
 
 
 def _handovers() -> Any:
     return func.sum(case((DemandRecord.handover.is_(True), 1), else_=0))
+
+
+def _no_result() -> Any:
+    return func.sum(case((DemandRecord.result_count <= 0, 1), else_=0))
 
 
 def _in_period(guild_id: int, period: Period) -> list[Any]:
@@ -109,60 +110,128 @@ def _in_period(guild_id: int, period: Period) -> list[Any]:
     ]
 
 
-async def load_demand(session: AsyncSession, guild_id: int, period: Period) -> list[DemandGroup]:
-    bucket = _bucket()
+async def load_need_groups(session: AsyncSession, guild_id: int, period: Period) -> list[NeedGroup]:
     rows = await session.execute(
         select(
             DemandRecord.needs,
+            DemandRecord.result_count,
             DemandRecord.services_mask,
-            DemandRecord.commune_key,
-            DemandRecord.quartier_key,
-            bucket,
             func.count(),
             _handovers(),
         )
         .where(*_in_period(guild_id, period))
-        .group_by(
-            DemandRecord.needs,
-            DemandRecord.services_mask,
-            DemandRecord.commune_key,
-            DemandRecord.quartier_key,
-            bucket,
-        )
+        .group_by(DemandRecord.needs, DemandRecord.result_count, DemandRecord.services_mask)
     )
     return [
-        DemandGroup(needs, mask, commune, quartier, int(b), int(count), int(handovers or 0))
-        for needs, mask, commune, quartier, b, count, handovers in rows
+        NeedGroup(needs, int(mask), int(results), int(count), int(handovers or 0))
+        for needs, results, mask, count, handovers in rows
     ]
 
 
-async def load_trend(session: AsyncSession, guild_id: int, period: Period) -> list[TrendPoint]:
-    bucket = _bucket()
+async def load_area_groups(session: AsyncSession, guild_id: int, period: Period) -> list[AreaGroup]:
     rows = await session.execute(
-        select(DemandRecord.month, bucket, func.count(), _handovers())
+        select(
+            DemandRecord.commune_key,
+            DemandRecord.quartier_key,
+            DemandRecord.services_mask,
+            func.count(),
+            _no_result(),
+            _handovers(),
+        )
         .where(*_in_period(guild_id, period))
-        .group_by(DemandRecord.month, bucket)
+        .group_by(DemandRecord.commune_key, DemandRecord.quartier_key, DemandRecord.services_mask)
+    )
+    return [
+        AreaGroup(commune, quartier, int(mask), int(count), int(none or 0), int(handovers or 0))
+        for commune, quartier, mask, count, none, handovers in rows
+    ]
+
+
+async def load_unanswered_areas(
+    session: AsyncSession, guild_id: int, period: Period, needs: list[str]
+) -> list[tuple[str, str, str, int]]:
+    """(needs, commune_key, quartier_key, requests with no result) for requests naming
+    one of ``needs`` (the "|caf|" values stored) that found nothing, located ones only."""
+    if not needs:
+        return []
+    rows = await session.execute(
+        select(
+            DemandRecord.needs, DemandRecord.commune_key, DemandRecord.quartier_key, func.count()
+        )
+        .where(
+            *_in_period(guild_id, period),
+            DemandRecord.needs.in_(needs),
+            DemandRecord.result_count <= 0,
+            DemandRecord.commune_key != "",
+        )
+        .group_by(DemandRecord.needs, DemandRecord.commune_key, DemandRecord.quartier_key)
+    )
+    return [(n, c, q, int(count)) for n, c, q, count in rows]
+
+
+async def load_trend(session: AsyncSession, guild_id: int, period: Period) -> list[TrendPoint]:
+    """Per month of ``period`` (whole months: the trend's window starts on a 1st)."""
+    first = period.start.year * 100 + period.start.month
+    last = period.last_day.year * 100 + period.last_day.month
+    rows = await session.execute(
+        select(DemandRecord.month, DemandRecord.result_count, func.count(), _handovers())
+        .where(
+            DemandRecord.guild_id == guild_id,
+            DemandRecord.month >= first,
+            DemandRecord.month <= last,
+        )
+        .group_by(DemandRecord.month, DemandRecord.result_count)
     )
     months: dict[int, list[int]] = {}
-    for month, b, count, handovers in rows:
+    for month, results, count, handovers in rows:
         values = months.setdefault(int(month), [0, 0, 0, 0])
+        bucket = bucket_of(int(results))
         values[0] += count
-        values[1] += count if b == 0 else 0
-        values[2] += count if b == 1 else 0
+        values[1] += count if bucket == Bucket.NONE else 0
+        values[2] += count if bucket == Bucket.FEW else 0
         values[3] += int(handovers or 0)
     return [TrendPoint(month, *values) for month, values in sorted(months.items())]
 
 
 async def load_filters(
     session: AsyncSession, guild_id: int, period: Period
-) -> list[tuple[int, str, int, int]]:
-    bucket = _bucket()
+) -> list[tuple[int, int, int]]:
+    """(filters_mask, result_count, requests)."""
     rows = await session.execute(
-        select(DemandRecord.filters_mask, DemandRecord.public, bucket, func.count())
+        select(DemandRecord.filters_mask, DemandRecord.result_count, func.count())
         .where(*_in_period(guild_id, period))
-        .group_by(DemandRecord.filters_mask, DemandRecord.public, bucket)
+        .group_by(DemandRecord.filters_mask, DemandRecord.result_count)
     )
-    return [(int(m), p or "", int(b), int(c)) for m, p, b, c in rows]
+    return [(int(m), int(r), int(c)) for m, r, c in rows]
+
+
+async def load_publics(
+    session: AsyncSession, guild_id: int, period: Period
+) -> list[tuple[str, int]]:
+    """(public, requests) for requests that named a public (a range of the index)."""
+    rows = await session.execute(
+        select(DemandRecord.public, func.count())
+        .where(*_in_period(guild_id, period), DemandRecord.public > "")
+        .group_by(DemandRecord.public)
+    )
+    return [(p, int(c)) for p, c in rows]
+
+
+async def has_demand(session: AsyncSession, guild_id: int, period: Period) -> bool:
+    """Whether any request was logged in the months of ``period`` (an index seek), so
+    that an empty period costs no scan."""
+    first = period.start.year * 100 + period.start.month
+    last = period.last_day.year * 100 + period.last_day.month
+    found = await session.scalar(
+        select(DemandRecord.id)
+        .where(
+            DemandRecord.guild_id == guild_id,
+            DemandRecord.month >= first,
+            DemandRecord.month <= last,
+        )
+        .limit(1)
+    )
+    return found is not None
 
 
 # ----------------------------------------------------------------------------- health

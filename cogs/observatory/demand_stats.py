@@ -1,8 +1,10 @@
 """What professionals ask `/orienter` for, and what they do not find.
 
-Works on groups already counted by the database (``DemandGroup``: one line per distinct
-need × area × result bucket), so that a million requests become a few thousand lines
-before Python sees them. Requests that found nothing are the most valuable signal.
+Works on groups already counted by the database, each query grouping by the columns of
+one covering index (see ``db/models/observatory.py``): per need (``NeedGroup``), per area
+and service (``AreaGroup``), per month, per filter. A million requests become a few
+thousand lines before Python sees them. Requests that found nothing are the most
+valuable signal.
 """
 
 from __future__ import annotations
@@ -15,6 +17,7 @@ from db.models.structures import SERVICES
 
 # A request "found few" places when it got at most this many results.
 FEW_RESULTS = 2
+SERVICE_BITS = tuple(1 << index for index in range(len(SERVICES)))
 
 
 class Bucket:
@@ -29,13 +32,13 @@ def bucket_of(result_count: int) -> int:
     return Bucket.FEW if result_count <= FEW_RESULTS else Bucket.ENOUGH
 
 
-@dataclass(frozen=True)
-class DemandGroup:
+@dataclass(frozen=True, slots=True)
+class NeedGroup:
+    """Requests of one need combination, services mask and result count."""
+
     needs: str  # "|caf|impots|"
     services_mask: int
-    commune_key: str
-    quartier_key: str
-    bucket: int
+    result_count: int
     count: int
     handovers: int = 0
 
@@ -48,18 +51,30 @@ class DemandGroup:
         return bool(self.services_mask or self.needs)
 
 
-@dataclass
+@dataclass(frozen=True, slots=True)
+class AreaGroup:
+    """Requests from one area for one services mask ("" commune: area not given)."""
+
+    commune_key: str
+    quartier_key: str
+    services_mask: int
+    count: int
+    no_result: int
+    handovers: int = 0
+
+
+@dataclass(slots=True)
 class Tally:
     requests: int = 0
     no_result: int = 0
     few_results: int = 0
     handovers: int = 0
 
-    def add(self, group: DemandGroup) -> None:
-        self.requests += group.count
-        self.no_result += group.count if group.bucket == Bucket.NONE else 0
-        self.few_results += group.count if group.bucket == Bucket.FEW else 0
-        self.handovers += group.handovers
+    def add(self, count: int, no_result: int, few: int = 0, handovers: int = 0) -> None:
+        self.requests += count
+        self.no_result += no_result
+        self.few_results += few
+        self.handovers += handovers
 
     @property
     def unmet(self) -> int:
@@ -82,40 +97,68 @@ class DemandSummary:
     by_need: dict[str, Tally] = field(default_factory=dict)
     by_service: dict[int, Tally] = field(default_factory=dict)
     # Area keys at both levels, like the coverage matrix: (commune, "") and (commune, quartier).
+    # Filled from area groups: requests, no_result and handovers (not "few").
     by_area: dict[tuple[str, str], Tally] = field(default_factory=dict)
     by_area_service: dict[tuple[tuple[str, str], int], Tally] = field(default_factory=dict)
-    by_area_need: dict[tuple[tuple[str, str], str], Tally] = field(default_factory=dict)
     unlocated: int = 0  # requests whose area was not given
+    # need key -> areas (quartier level) where it found nothing, worst first.
+    worst_areas: dict[str, list[tuple[tuple[str, str], int]]] = field(default_factory=dict)
 
     def service_demand(self) -> dict[tuple[tuple[str, str], int], tuple[int, int]]:
         """(area key, service) -> (requests, no result): the weights of coverage gaps."""
         return {key: (t.requests, t.no_result) for key, t in self.by_area_service.items()}
 
 
-def summarize(groups: Iterable[DemandGroup]) -> DemandSummary:
+def summarize(
+    needs: Iterable[NeedGroup],
+    areas: Iterable[AreaGroup] = (),
+    worst: Iterable[tuple[str, str, str, int]] = (),
+) -> DemandSummary:
+    """``worst``: (needs, commune_key, quartier_key, requests with no result) rows."""
     summary = DemandSummary()
-    for group in groups:
-        summary.total.add(group)
+    for group in needs:
+        bucket = bucket_of(group.result_count)
+        no_result = group.count if bucket == Bucket.NONE else 0
+        few = group.count if bucket == Bucket.FEW else 0
+        summary.total.add(group.count, no_result, few, group.handovers)
         if not group.understood:
             summary.not_understood += group.count
-        areas: list[tuple[str, str]] = []
-        if group.commune_key:
-            areas.append((group.commune_key, ""))
-            if group.quartier_key:
-                areas.append((group.commune_key, group.quartier_key))
-        else:
-            summary.unlocated += group.count
-        for area in areas:
-            summary.by_area.setdefault(area, Tally()).add(group)
         for key in group.need_keys:
-            summary.by_need.setdefault(key, Tally()).add(group)
-            for area in areas:
-                summary.by_area_need.setdefault((area, key), Tally()).add(group)
-        for index in range(len(SERVICES)):
-            if group.services_mask >> index & 1:
-                summary.by_service.setdefault(index, Tally()).add(group)
-                for area in areas:
-                    summary.by_area_service.setdefault((area, index), Tally()).add(group)
+            tally = summary.by_need.get(key)
+            if tally is None:
+                tally = summary.by_need[key] = Tally()
+            tally.add(group.count, no_result, few, group.handovers)
+        mask = group.services_mask
+        for index, bit in enumerate(SERVICE_BITS):
+            if mask & bit:
+                tally = summary.by_service.get(index)
+                if tally is None:
+                    tally = summary.by_service[index] = Tally()
+                tally.add(group.count, no_result, few, group.handovers)
+    by_area, by_area_service = summary.by_area, summary.by_area_service
+    for group in areas:
+        if not group.commune_key:
+            summary.unlocated += group.count
+            continue
+        keys = [(group.commune_key, "")]
+        if group.quartier_key:
+            keys.append((group.commune_key, group.quartier_key))
+        services = [i for i, bit in enumerate(SERVICE_BITS) if group.services_mask & bit]
+        for key in keys:
+            tally = by_area.get(key)
+            if tally is None:
+                tally = by_area[key] = Tally()
+            tally.add(group.count, group.no_result, 0, group.handovers)
+            for index in services:
+                cell = by_area_service.get((key, index))
+                if cell is None:
+                    cell = by_area_service[(key, index)] = Tally()
+                cell.add(group.count, group.no_result, 0, group.handovers)
+    for needs_text, commune_key, quartier_key, count in worst:
+        for key in (k for k in needs_text.split("|") if k):
+            summary.worst_areas.setdefault(key, []).append(((commune_key, quartier_key), count))
+    for rows in summary.worst_areas.values():
+        rows.sort(key=lambda item: (-item[1], item[0]))
     return summary
 
 
@@ -137,28 +180,18 @@ class UnmetNeed:
 def unmet_needs(summary: DemandSummary, limit: int = 10) -> list[UnmetNeed]:
     """Needs asked for that found nothing or little: most unanswered first, then most
     asked. Needs that always found enough are left out."""
-    found: list[UnmetNeed] = []
-    for key, tally in summary.by_need.items():
-        if not tally.unmet:
-            continue
-        worst = sorted(
-            (
-                (area, t.no_result)
-                for (area, need), t in summary.by_area_need.items()
-                if need == key and area[1] and t.no_result
-            ),
-            key=lambda item: (-item[1], item[0]),
+    found = [
+        UnmetNeed(
+            need=key,
+            requests=tally.requests,
+            no_result=tally.no_result,
+            few_results=tally.few_results,
+            handovers=tally.handovers,
+            worst_areas=tuple(summary.worst_areas.get(key, [])[:3]),
         )
-        found.append(
-            UnmetNeed(
-                need=key,
-                requests=tally.requests,
-                no_result=tally.no_result,
-                few_results=tally.few_results,
-                handovers=tally.handovers,
-                worst_areas=tuple(worst[:3]),
-            )
-        )
+        for key, tally in summary.by_need.items()
+        if tally.unmet
+    ]
     found.sort(key=lambda u: (-u.no_result, -u.few_results, -u.requests, u.need))
     return found[:limit]
 
@@ -193,16 +226,18 @@ class FilterUsage:
     by_public: dict[str, int] = field(default_factory=dict)
 
 
-def filter_usage(rows: Iterable[tuple[int, str, int, int]]) -> FilterUsage:
-    """From (filters_mask, public, bucket, count) rows."""
+def filter_usage(
+    filters: Iterable[tuple[int, int, int]], publics: Iterable[tuple[str, int]] = ()
+) -> FilterUsage:
+    """From (filters_mask, result_count, requests) and (public, requests) rows."""
     usage = FilterUsage()
-    for mask, public, bucket, count in rows:
+    for mask, result_count, count in filters:
         usage.requests += count
         for index, name in enumerate(FILTERS):
             if mask >> index & 1:
                 usage.by_filter[name] = usage.by_filter.get(name, 0) + count
-                if bucket == Bucket.NONE:
+                if result_count <= 0:
                     usage.no_result_by_filter[name] = usage.no_result_by_filter.get(name, 0) + count
-        if public:
-            usage.by_public[public] = usage.by_public.get(public, 0) + count
+    for public, count in publics:
+        usage.by_public[public] = usage.by_public.get(public, 0) + count
     return usage

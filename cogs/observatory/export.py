@@ -39,6 +39,7 @@ from .texts import (
     subtitle,
     summary_lines,
     when,
+    without_referent_line,
 )
 
 FONT_DIR = Path(matplotlib.get_data_path()) / "fonts" / "ttf"
@@ -123,7 +124,7 @@ def figure_rows(obs: Observatory) -> list[tuple[Any, ...]]:
             obs.demand_previous.not_understood,
         )
     )
-    rows.append(("demande", "sans_zone", "", "", obs.demand.unlocated, obs.demand_previous.unlocated))  # fmt: skip
+    rows.append(("demande", "sans_zone", "", "", obs.demand.unlocated, None))  # fmt: skip
     for name in FILTERS:
         rows.append(("filtres", name, "", "", obs.filters.by_filter.get(name, 0), None))
     for public, count in sorted(obs.filters.by_public.items()):
@@ -180,6 +181,7 @@ def _pdf() -> Any:
 
 
 def _heading(pdf: Any, text: str) -> None:
+    pdf.set_x(pdf.l_margin)
     pdf.ln(3)
     pdf.set_font("DejaVu", "B", 13)
     pdf.multi_cell(0, 7, text, new_x="LMARGIN", new_y="NEXT")
@@ -188,6 +190,7 @@ def _heading(pdf: Any, text: str) -> None:
 
 def _paragraphs(pdf: Any, lines: Iterable[str]) -> None:
     pdf.set_font("DejaVu", "", 9.5)
+    pdf.set_x(pdf.l_margin)
     for line in lines:
         pdf.multi_cell(0, 5, "• " + line.replace("**", ""), new_x="LMARGIN", new_y="NEXT")
 
@@ -325,16 +328,7 @@ def to_pdf(obs: Observatory, charts: list[Chart], *, guild_name: str, locale: st
     stale = [(e.name, stale_age(e.days, locale)) for e in obs.freshness.stale]
     _table(pdf, [label("structure"), label("last_verified")], stale, (110, 76))
     if obs.freshness.without_referent:
-        _paragraphs(
-            pdf,
-            [
-                t(
-                    "observatory.freshness.without_referent",
-                    locale,
-                    names=", ".join(n for _i, n in obs.freshness.without_referent),
-                )
-            ],
-        )
+        _paragraphs(pdf, [without_referent_line(obs, locale, limit=150)])
     if obs.freshness.charter_version is not None:
         pdf.ln(2)
         pdf.multi_cell(

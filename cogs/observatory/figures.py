@@ -3,13 +3,13 @@ rendered in Discord, on the web page, in the PDF and in the CSV (one source of f
 
 from __future__ import annotations
 
+import asyncio
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.ext.asyncio import AsyncSession
-
+from db.engine import Database
 from db.models.structures import SERVICES
 
 from . import data
@@ -151,7 +151,7 @@ def need_offer(places: list[Place], needs: NeedCatalogue, keys: set[str]) -> dic
 
 
 async def compute_observatory(
-    session: AsyncSession,
+    db: Database,
     guild_id: int,
     period: Period,
     *,
@@ -160,30 +160,75 @@ async def compute_observatory(
     freshness_days: int = DEFAULT_FRESHNESS_DAYS,
     trend_months: int = TREND_MONTHS,
 ) -> Observatory:
+    """Every figure of ``period`` for one guild. The reads are independent: each runs in
+    its own session, concurrently (SQLite readers run in parallel under WAL, each on its
+    own connection thread), then Python assembles them."""
     today = now.astimezone(PARIS).date()
     previous = period.previous()
-    places = await data.load_places(session, guild_id)
-    demand = summarize(await data.load_demand(session, guild_id, period))
-    demand_previous = summarize(await data.load_demand(session, guild_id, previous))
-    labels = await data.area_labels(session, guild_id)
+    last_day = min(period.last_day, today) if period.start <= today else period.last_day
+    window = last_months(last_day, trend_months)
+
+    async def read(loader: Any, *args: Any) -> Any:
+        async with db.session() as session:
+            return await loader(session, guild_id, *args)
+
+    async def demand_of(target: Period, detail: bool) -> tuple[Any, Any, Any, Any]:
+        async with db.session() as session:
+            if not await data.has_demand(session, guild_id, target):
+                return [], [], [], []
+        if not detail:
+            return await read(data.load_need_groups, target), [], [], []
+        return await asyncio.gather(
+            read(data.load_need_groups, target),
+            read(data.load_area_groups, target),
+            read(data.load_filters, target),
+            read(data.load_publics, target),
+        )
+
+    (
+        places,
+        (need_groups, area_groups, filter_rows, public_rows),
+        (previous_groups, _a, _f, _p),
+        trend_points,
+        labels,
+        (states, charter_label),
+        (facts, names),
+        (facts_before, names_before),
+        snapshot,
+    ) = await asyncio.gather(
+        read(data.load_places),
+        demand_of(period, True),
+        demand_of(previous, False),
+        read(data.load_trend, window),
+        read(data.area_labels),
+        read(data.load_structure_states),
+        read(data.load_handovers, period),
+        read(data.load_handovers, previous),
+        read(data.snapshot_on_or_before, previous.last_day),
+    )
+    # Where the most unanswered needs went unanswered (the ten the figures show).
+    partial = summarize(need_groups)
+    unanswered = set(
+        sorted(
+            (k for k, t in partial.by_need.items() if t.no_result),
+            key=lambda k: -partial.by_need[k].no_result,
+        )[:10]
+    )
+    stored = sorted({g.needs for g in need_groups if set(g.need_keys) & unanswered})
+    worst = await read(data.load_unanswered_areas, period, stored) if stored else []
+    demand = summarize(need_groups, area_groups, worst)
+    # The previous period is compared on totals and needs only.
+    demand_previous = summarize(previous_groups)
     # Areas asked for whose places are all archived still get a row (their gaps matter).
     extra = [(key[0], key[1], *labels.get(key, (key[0], key[1]))) for key in demand.by_area]
     matrix = coverage_matrix(places, extra_areas=extra)
     gaps = find_gaps(matrix, demand=demand.service_demand())
-    last_day = min(period.last_day, today) if period.start <= today else period.last_day
-    window = last_months(last_day, trend_months)
-    first_month = window.start.year * 100 + window.start.month
     trend = fill_months(
-        await data.load_trend(session, guild_id, window),
-        first_month,
+        trend_points,
+        window.start.year * 100 + window.start.month,
         last_day.year * 100 + last_day.month,
     )
-    filters: FilterUsage = filter_usage(await data.load_filters(session, guild_id, period))
-    states, charter_label = await data.load_structure_states(session, guild_id)
     health = freshness(states, now, days=freshness_days, charter_version=charter_label)
-    facts, names = await data.load_handovers(session, guild_id, period)
-    facts_before, names_before = await data.load_handovers(session, guild_id, previous)
-    snapshot = await data.snapshot_on_or_before(session, guild_id, previous.last_day)
     observatory = Observatory(
         guild_id=guild_id,
         period=period,
@@ -195,7 +240,7 @@ async def compute_observatory(
         demand_previous=demand_previous,
         unmet=unmet_needs(demand),
         trend=trend,
-        filters=filters,
+        filters=filter_usage(filter_rows, public_rows),
         freshness=health,
         flow=orientation_flow(facts, names),
         flow_previous=orientation_flow(facts_before, names_before),

@@ -254,14 +254,16 @@ def freshness_lines(obs: Observatory, locale: str = "fr", freshness_days: int = 
         for e in fresh.stale
     ] or [t("observatory.freshness.all_fresh", locale, months=freshness_months(freshness_days))]
     if fresh.without_referent:
-        lines.append(
-            t(
-                "observatory.freshness.without_referent",
-                locale,
-                names=", ".join(name for _id, name in fresh.without_referent),
-            )
-        )
+        lines.append(without_referent_line(obs, locale))
     return lines
+
+
+def without_referent_line(obs: Observatory, locale: str = "fr", limit: int = 40) -> str:
+    names = [name for _id, name in obs.freshness.without_referent]
+    listed = ", ".join(names[:limit])
+    if len(names) > limit:
+        listed += " " + t("observatory.more", locale, count=len(names) - limit)
+    return t("observatory.freshness.without_referent", locale, names=listed)
 
 
 def charter_lines(obs: Observatory, locale: str = "fr") -> list[str]:

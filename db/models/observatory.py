@@ -23,22 +23,39 @@ class DemandRecord(Base, GuildScoped):
     many places answered, and whether a handover followed. Never who, never the text."""
 
     __tablename__ = "observatory_demand"
+    # One covering index per aggregation, its GROUP BY columns first: SQLite then counts
+    # a million rows in index order without sorting them (PostgreSQL hashes anyway).
     __table_args__ = (
-        # Aggregations read one guild over a period: every column they group on is in the
-        # index, so a million rows are scanned in the index, not in the table.
         Index(
-            "ix_observatory_demand_aggregate",
+            "ix_observatory_demand_by_need",
             "guild_id",
-            "day",
-            "month",
-            "services_mask",
             "needs",
+            "result_count",
+            "services_mask",
+            "handover",
             "commune_key",
             "quartier_key",
-            "filters_mask",
+            "day",
+        ),
+        Index(
+            "ix_observatory_demand_by_area",
+            "guild_id",
+            "commune_key",
+            "quartier_key",
+            "services_mask",
             "result_count",
             "handover",
+            "day",
         ),
+        Index("ix_observatory_demand_by_month", "guild_id", "month", "result_count", "handover"),
+        Index(
+            "ix_observatory_demand_by_filter",
+            "guild_id",
+            "filters_mask",
+            "result_count",
+            "day",
+        ),
+        Index("ix_observatory_demand_by_public", "guild_id", "public", "day"),
     )
 
     id: Mapped[int] = mapped_column(IntPK, primary_key=True, autoincrement=True)

@@ -61,20 +61,44 @@ def upgrade() -> None:
     )
     with op.batch_alter_table("observatory_demand", schema=None) as batch_op:
         batch_op.create_index(
-            "ix_observatory_demand_aggregate",
+            "ix_observatory_demand_by_need",
             [
                 "guild_id",
-                "day",
-                "month",
-                "services_mask",
                 "needs",
+                "result_count",
+                "services_mask",
+                "handover",
                 "commune_key",
                 "quartier_key",
-                "filters_mask",
-                "result_count",
-                "handover",
+                "day",
             ],
             unique=False,
+        )
+        batch_op.create_index(
+            "ix_observatory_demand_by_area",
+            [
+                "guild_id",
+                "commune_key",
+                "quartier_key",
+                "services_mask",
+                "result_count",
+                "handover",
+                "day",
+            ],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_observatory_demand_by_month",
+            ["guild_id", "month", "result_count", "handover"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_observatory_demand_by_filter",
+            ["guild_id", "filters_mask", "result_count", "day"],
+            unique=False,
+        )
+        batch_op.create_index(
+            "ix_observatory_demand_by_public", ["guild_id", "public", "day"], unique=False
         )
         batch_op.create_index(
             batch_op.f("ix_observatory_demand_guild_id"), ["guild_id"], unique=False
@@ -111,7 +135,11 @@ def downgrade() -> None:
     op.drop_table("observatory_snapshots")
     with op.batch_alter_table("observatory_demand", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_observatory_demand_guild_id"))
-        batch_op.drop_index("ix_observatory_demand_aggregate")
+        batch_op.drop_index("ix_observatory_demand_by_public")
+        batch_op.drop_index("ix_observatory_demand_by_filter")
+        batch_op.drop_index("ix_observatory_demand_by_month")
+        batch_op.drop_index("ix_observatory_demand_by_area")
+        batch_op.drop_index("ix_observatory_demand_by_need")
 
     op.drop_table("observatory_demand")
     with op.batch_alter_table("observatory_access", schema=None) as batch_op:

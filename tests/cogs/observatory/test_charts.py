@@ -35,14 +35,13 @@ def png_size(data: bytes) -> tuple[int, int]:
 async def observatory(sqlite_database):  # type: ignore[no-untyped-def]
     guild = 77
     await seed_scenario(sqlite_database, guild)
-    async with sqlite_database.session() as session:
-        return await compute_observatory(
-            session,
-            guild,
-            semester_of(date(2026, 11, 23)),
-            now=NOW,
-            needs=NeedCatalogue.load(),
-        )
+    return await compute_observatory(
+        sqlite_database,
+        guild,
+        semester_of(date(2026, 11, 23)),
+        now=NOW,
+        needs=NeedCatalogue.load(),
+    )
 
 
 async def test_the_four_charts_render_and_carry_their_numbers(observatory) -> None:  # type: ignore[no-untyped-def]

@@ -31,10 +31,9 @@ async def observatory(sqlite_database):  # type: ignore[no-untyped-def]
         row = await session.get(Structure, ids["Cyber Capeyron"])
         assert row is not None
         row.short_name = '=HYPERLINK("http://evil.example","clic")'
-    async with sqlite_database.session() as session:
-        return await compute_observatory(
-            session, GUILD, semester_of(date(2026, 11, 23)), now=NOW, needs=NeedCatalogue.load()
-        )
+    return await compute_observatory(
+        sqlite_database, GUILD, semester_of(date(2026, 11, 23)), now=NOW, needs=NeedCatalogue.load()
+    )
 
 
 def read_csv(data: bytes) -> list[dict[str, str]]:

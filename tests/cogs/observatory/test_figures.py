@@ -35,8 +35,7 @@ async def test_every_figure_of_the_scenario(db, guild, needs) -> None:  # type: 
             {"places": 5, "stale": 3, "without_referent": 7, "charter_rate": 0.5},
             NOW,
         )
-    async with db.session() as session:
-        obs = await compute_observatory(session, guild, S2_2026, now=NOW, needs=needs)
+    obs = await compute_observatory(db, guild, S2_2026, now=NOW, needs=needs)
 
     # Coverage: the labelled directory (the archived place and the one without public out).
     assert obs.matrix.places == 7 and obs.matrix.no_public == 1
@@ -121,13 +120,12 @@ async def test_every_figure_of_the_scenario(db, guild, needs) -> None:  # type: 
 
 async def test_previous_semester_and_other_periods(db, guild, needs) -> None:  # type: ignore[no-untyped-def]
     await seed_scenario(db, guild)
-    async with db.session() as session:
-        previous = await compute_observatory(
-            session, guild, parse_period("semestre précédent", NOW.date()), now=NOW, needs=needs
-        )
-        year = await compute_observatory(
-            session, guild, parse_period("2026", NOW.date()), now=NOW, needs=needs
-        )
+    previous = await compute_observatory(
+        db, guild, parse_period("semestre précédent", NOW.date()), now=NOW, needs=needs
+    )
+    year = await compute_observatory(
+        db, guild, parse_period("2026", NOW.date()), now=NOW, needs=needs
+    )
     assert previous.demand.total.requests == 4 and previous.demand.total.no_result == 3
     assert previous.flow.total.received == 1
     # No snapshot before S2 2025 ends: the offer's comparison is unknown, not zero.
@@ -138,8 +136,7 @@ async def test_previous_semester_and_other_periods(db, guild, needs) -> None:  #
 
 async def test_snapshot_figures_and_replacing_the_same_day(db, guild, needs) -> None:  # type: ignore[no-untyped-def]
     await seed_scenario(db, guild)
-    async with db.session() as session:
-        obs = await compute_observatory(session, guild, S2_2026, now=NOW, needs=needs)
+    obs = await compute_observatory(db, guild, S2_2026, now=NOW, needs=needs)
     figures = snapshot_figures(obs.matrix, obs.freshness)
     assert figures["places"] == 7
     assert figures["services"][ADM]["places"] == 4
