@@ -46,34 +46,38 @@ def summary_lines(obs: Observatory, locale: str = "fr", freshness_days: int = 18
         t(
             "observatory.summary.offer",
             locale,
-            places=matrix.places,
-            communes=communes,
-            quartiers=len(matrix.areas) - communes,
-            no_public=matrix.no_public,
+            places=number(matrix.places, locale),
+            communes=number(communes, locale),
+            quartiers=number(len(matrix.areas) - communes, locale),
+            no_public=number(matrix.no_public, locale),
         ),
         t(
             "observatory.summary.demand",
             locale,
-            requests=demand.requests,
-            no_result=demand.no_result,
+            requests=number(demand.requests, locale),
+            no_result=number(demand.no_result, locale),
             rate=percent(demand.no_result_rate, locale),
-            few=demand.few_results,
-            handovers=demand.handovers,
+            few=number(demand.few_results, locale),
+            handovers=number(demand.handovers, locale),
         ),
     ]
     if obs.demand.not_understood:
         lines.append(
-            t("observatory.summary.not_understood", locale, count=obs.demand.not_understood)
+            t(
+                "observatory.summary.not_understood",
+                locale,
+                count=number(obs.demand.not_understood, locale),
+            )
         )
-    lines.append(t("observatory.summary.gaps", locale, count=len(obs.main_gaps())))
+    lines.append(t("observatory.summary.gaps", locale, count=number(len(obs.main_gaps()), locale)))
     lines.append(
         t(
             "observatory.summary.freshness",
             locale,
-            stale=len(fresh.stale),
+            stale=number(len(fresh.stale), locale),
             months=freshness_months(freshness_days),
-            structures=fresh.structures,
-            without=len(fresh.without_referent),
+            structures=number(fresh.structures, locale),
+            without=number(len(fresh.without_referent), locale),
         )
     )
     if fresh.charter_version is None:
@@ -84,8 +88,8 @@ def summary_lines(obs: Observatory, locale: str = "fr", freshness_days: int = 18
                 "observatory.summary.charter",
                 locale,
                 version=fresh.charter_version,
-                accepted=fresh.members_accepted,
-                members=fresh.members,
+                accepted=number(fresh.members_accepted, locale),
+                members=number(fresh.members, locale),
                 rate=percent(fresh.charter_rate, locale),
             )
         )
@@ -93,11 +97,11 @@ def summary_lines(obs: Observatory, locale: str = "fr", freshness_days: int = 18
         t(
             "observatory.summary.flow",
             locale,
-            received=flow.received,
-            acknowledged=flow.acknowledged,
-            redirected=flow.redirected,
-            expired=flow.expired,
-            open=flow.open,
+            received=number(flow.received, locale),
+            acknowledged=number(flow.acknowledged, locale),
+            redirected=number(flow.redirected, locale),
+            expired=number(flow.expired, locale),
+            open=number(flow.open, locale),
         )
     )
     return lines
