@@ -148,37 +148,57 @@ async def seed_demo_database(bot: AiguillageBot, network: DemoNetwork) -> None:
     await bot.guild_config.set(guild_id, "role.referent", network.roles["referent"])
     await bot.guild_config.set(guild_id, "role.charter", network.roles["charter"])
 
+    if getattr(bot.settings, "demo_directory_file", None) is None:
+        async with bot.db.transaction() as session:
+            existing = await session.scalar(
+                select(Structure.id).where(Structure.guild_id == guild_id).limit(1)
+            )
+            if existing is None:
+                rows = json.loads(SAMPLE_DIRECTORY.read_text(encoding="utf-8"))
+                for row in rows:
+                    session.add(structure_from_standard(row, guild_id))
+    # Otherwise the directory capability imports the operator's file (see cogs/directory/demo.py).
+    await assign_demo_referents(bot, network)
+
+
+async def assign_demo_referents(bot: AiguillageBot, network: DemoNetwork) -> None:
+    """Make the demo's referents represent a structure: the sample's CCAS and MDH Beutre, or
+    the first active structures of an imported directory."""
+    guild_id = network.guild_id
     async with bot.db.transaction() as session:
-        existing = await session.scalar(
-            select(Structure.id).where(Structure.guild_id == guild_id).limit(1)
-        )
-        if existing is None:
-            rows = json.loads(SAMPLE_DIRECTORY.read_text(encoding="utf-8"))
-            for row in rows:
-                session.add(structure_from_standard(row, guild_id))
-            await session.flush()
         structures = list(
-            await session.scalars(select(Structure).where(Structure.guild_id == guild_id))
+            await session.scalars(
+                select(Structure)
+                .where(Structure.guild_id == guild_id, Structure.archived_at.is_(None))
+                .order_by(Structure.id)
+            )
         )
         network.structures = {s.display_name: s.id for s in structures}
+        if not structures:
+            return
         by_external = {s.external_id: s for s in structures}
-        assignments = [("referent", "merignac-ccas"), ("referente-beutre", "merignac-mdh-beutre")]
-        for person, external_id in assignments:
-            structure = by_external.get(external_id)
-            if structure is None:
-                continue
-            already = await session.scalar(
-                select(Referent.id).where(
-                    Referent.structure_id == structure.id,
-                    Referent.user_id == network.people[person],
+        wanted = [
+            ("referent", by_external.get("merignac-ccas", structures[0])),
+            ("referente-beutre", by_external.get("merignac-mdh-beutre", structures[-1])),
+        ]
+        for person, structure in wanted:
+            user_id = network.people[person]
+            current = await session.scalar(
+                select(Referent.id)
+                .join(Structure, Structure.id == Referent.structure_id)
+                .where(
+                    Referent.guild_id == guild_id,
+                    Referent.user_id == user_id,
+                    Referent.active.is_(True),
+                    Structure.archived_at.is_(None),
                 )
             )
-            if already is None:
+            if current is None:
                 session.add(
                     Referent(
                         guild_id=guild_id,
                         structure_id=structure.id,
-                        user_id=network.people[person],
+                        user_id=user_id,
                         rank=ReferentRank.TITULAR,
                     )
                 )

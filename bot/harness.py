@@ -16,7 +16,12 @@ from typing import Any
 from bot.client import AiguillageBot, discover_modules
 from bot.clock import Clock
 from bot.config import Settings
-from bot.demo_network import DemoNetwork, build_demo_guild, seed_demo_database
+from bot.demo_network import (
+    DemoNetwork,
+    assign_demo_referents,
+    build_demo_guild,
+    seed_demo_database,
+)
 from bot.emulator import EmulatedDiscord
 from db.migrate import upgrade
 
@@ -114,6 +119,8 @@ class BotHarness:
             seed = getattr(module, "seed_demo", None)
             if seed is not None:
                 await seed(self.bot, self.network.guild_id, dict(self.network.people))
+        # An imported directory replaces the sample: give the demo's referents a structure in it.
+        await assign_demo_referents(self.bot, self.network)
 
     async def stop_bot(self) -> None:
         if self.bot is not None:

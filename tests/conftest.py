@@ -8,9 +8,13 @@ never see each other's rows.
 from __future__ import annotations
 
 import asyncio
+import atexit
 import os
+import shutil
 import uuid
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
 
 import pytest
 from sqlalchemy.engine import make_url
@@ -45,7 +49,9 @@ def _probe_postgres() -> str | None:
         await conn.close()
 
     try:
-        asyncio.run(probe())
+        # Run in a thread: the caller may be inside a running event loop (async fixtures).
+        with ThreadPoolExecutor(max_workers=1) as pool:
+            pool.submit(asyncio.run, probe()).result()
         _pg_reason = ""
     except Exception as exc:
         _pg_reason = f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__}: {exc})"
@@ -119,13 +125,72 @@ def sqlite_url(tmp_path) -> str:  # type: ignore[no-untyped-def]
     return f"sqlite+aiosqlite:///{tmp_path / 'test.db'}"
 
 
-@pytest.fixture
-async def database(db_url: str) -> AsyncIterator[Database]:
+# Migrating for every test is slow (PostgreSQL above all): each session migrates one
+# template per engine, and each test gets a copy (a file copy, or CREATE DATABASE … TEMPLATE).
+_templates: dict[str, str] = {}
+
+
+async def _sqlite_template(factory: pytest.TempPathFactory) -> Path:
+    if "sqlite" not in _templates:
+        path = factory.mktemp("template") / "template.db"
+        db = Database(f"sqlite+aiosqlite:///{path}")
+        await upgrade(db.engine)
+        async with db.engine.connect() as conn:
+            await conn.exec_driver_sql("PRAGMA wal_checkpoint(TRUNCATE)")
+        await db.dispose()
+        _templates["sqlite"] = str(path)
+    return Path(_templates["sqlite"])
+
+
+async def _pg_template() -> str:
+    if "postgresql" not in _templates:
+        url = await create_pg_database()
+        db = Database(url)
+        await upgrade(db.engine)
+        await db.dispose()
+        _templates["postgresql"] = make_url(url).database or ""
+        atexit.register(lambda: asyncio.run(drop_pg_database(url)))
+    return _templates["postgresql"]
+
+
+async def _clone_pg(template: str) -> str:
+    import asyncpg
+
+    url = make_url(PG_URL)
+    name = f"aig_test_{uuid.uuid4().hex[:12]}"
+    conn = await asyncpg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        database=url.database,
+    )
+    try:
+        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
+    finally:
+        await conn.close()
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
+async def database(
+    request: pytest.FixtureRequest, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
+) -> AsyncIterator[Database]:
     """A migrated database on each engine (the same test runs on both)."""
-    db = Database(db_url)
-    await upgrade(db.engine)
+    if request.param == "sqlite":
+        target = tmp_path / "test.db"
+        shutil.copyfile(await _sqlite_template(tmp_path_factory), target)
+        url = f"sqlite+aiosqlite:///{target}"
+    else:
+        reason = _probe_postgres()
+        if reason:
+            pytest.skip(reason)
+        url = await _clone_pg(await _pg_template())
+    db = Database(url)
     yield db
     await db.dispose()
+    if request.param == "postgresql":
+        await drop_pg_database(url)
 
 
 @pytest.fixture
