@@ -205,7 +205,8 @@ async def run_engine(url: str, count: int, requests: int, rounds: int) -> dict[s
         # The parts of the worst case, warm.
         async with db.session() as session:
             _places, places_s = await timed(data.load_places(session, GUILD))
-            _groups, demand_s = await timed(data.load_demand(session, GUILD, everything))
+            _needs, need_s = await timed(data.load_need_groups(session, GUILD, everything))
+            _areas, area_s = await timed(data.load_area_groups(session, GUILD, everything))
             _trend, trend_s = await timed(data.load_trend(session, GUILD, everything))
         charts, charts_s = await timed(asyncio.to_thread(all_charts, obs))
         pdf_started = time.perf_counter()
@@ -220,7 +221,8 @@ async def run_engine(url: str, count: int, requests: int, rounds: int) -> dict[s
             "all_requests_s": round(statistics.median(results["all"]), 3),
             "all_requests_max_s": round(max(results["all"]), 3),
             "places_load_s": round(places_s, 3),
-            "demand_group_by_s": round(demand_s, 3),
+            "need_group_by_s": round(need_s, 3),
+            "area_group_by_s": round(area_s, 3),
             "trend_group_by_s": round(trend_s, 3),
             "requests_counted": obs.demand.total.requests,
             "areas": len(obs.matrix.areas),
@@ -252,7 +254,8 @@ def describe(engine: str, f: dict[str, Any], count: int) -> str:
         f"{engine}, {count} structures, {f['requests_counted']:,} requests in the widest period: "
         f"all figures {f['all_requests_s']} s (max {f['all_requests_max_s']} s), current "
         f"semester {f['semester_s']} s, first run (cold hours cache) {f['cold_s']} s; parts: "
-        f"places {f['places_load_s']} s, demand GROUP BY {f['demand_group_by_s']} s, trend "
+        f"places {f['places_load_s']} s, GROUP BY need {f['need_group_by_s']} s, by area "
+        f"{f['area_group_by_s']} s, trend "
         f"{f['trend_group_by_s']} s; {f['areas']} areas, {f['gaps']} gaps, "
         f"{f['distinct_hours']} distinct opening hours; charts {f['charts_s']} s, PDF+CSV "
         f"{f['pdf_csv_s']} s ({f['pdf_kb']} KB + {f['csv_kb']} KB); data loaded in {f['load_s']} s"

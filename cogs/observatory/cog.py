@@ -344,24 +344,22 @@ class ObservatoryCog(commands.Cog):
     async def web_page(self, request: web.Request) -> web.Response:
         guild_id, token = await self._web_access(request)
         locale = normalize_locale(request.query.get("lang", "fr"))
-        error = None
         try:
             period = parse_period(request.query.get("periode"), self.today())
         except PeriodError as exc:
-            error = t(exc.key, locale, **exc.kwargs)
-            period = parse_period(None, self.today())
+            return web.Response(
+                text=page.error_page(t(exc.key, locale, **exc.kwargs), locale),
+                content_type="text/html",
+                charset="utf-8",
+                headers=page.HEADERS,
+                status=400,
+            )
         obs = await self.compute(guild_id, period)
         days = await self.freshness_days(guild_id)
         drawn = await asyncio.to_thread(draw_charts, obs, tuple(CHART_BUILDERS), locale)
-        html = page.render_page(
-            obs, drawn, token=token, locale=locale, error=error, freshness_days=days
-        )
+        html = page.render_page(obs, drawn, token=token, locale=locale, freshness_days=days)
         return web.Response(
-            text=html,
-            content_type="text/html",
-            charset="utf-8",
-            headers=page.HEADERS,
-            status=400 if error else 200,
+            text=html, content_type="text/html", charset="utf-8", headers=page.HEADERS
         )
 
     async def web_csv(self, request: web.Request) -> web.Response:

@@ -65,7 +65,6 @@ ul { padding-left: 1.2rem; } form { margin: .8rem 0; }
   {% for label, value in periods %}<option value="{{ value }}"{% if value == current %} selected{% endif %}>{{ label }}</option>{% endfor %}
   </select></label> <button type="submit">{{ show }}</button>
 </form>
-{% if error %}<p class="error">{{ error }}</p>{% endif %}
 
 <h2>{{ titles.summary }}</h2>
 <ul>{% for line in summary %}<li>{{ line }}</li>{% endfor %}</ul>
@@ -121,7 +120,6 @@ def render_page(
     token: str,
     today_periods: list[tuple[str, str]] | None = None,
     locale: str = "fr",
-    error: str | None = None,
     freshness_days: int = 182,
 ) -> str:
     def label(key: str) -> str:
@@ -146,7 +144,6 @@ def render_page(
         show=t("observatory.page.show", locale),
         periods=periods,
         current=obs.period.slug,
-        error=error,
         titles={
             "summary": t("observatory.section.summary", locale),
             "comparison": t("observatory.section.comparison", locale),
