@@ -240,7 +240,7 @@ def parse_period(text: str | None, today: date) -> Period:
     found = re.fullmatch(r"(\d{4})-(\d{1,2})", folded)
     if found and 1 <= int(found.group(2)) <= 12:
         return month_period(int(found.group(1)), int(found.group(2)))
-    found = re.fullmatch(rf"(?:du )?({_DATE}) ?(?:\.\.|au|a|-|–) ?({_DATE})", folded)
+    found = re.fullmatch(rf"(?:du )?({_DATE}) ?(?:\.\.|au|a|-|–|_) ?({_DATE})", folded)
     if found:
         start, last = _date(found.group(1)), _date(found.group(2))
         if last < start:
