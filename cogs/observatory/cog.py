@@ -28,7 +28,7 @@ from db.models.structures import Structure
 
 from . import charts as chart_module
 from . import data, export, page
-from .figures import Observatory, compute_observatory, snapshot_figures
+from .figures import Observatory, compute_observatory, offer_snapshot, snapshot_figures
 from .health import DEFAULT_FRESHNESS_DAYS
 from .needs import NeedCatalogue
 from .periods import Period, PeriodError, parse_period, suggestions
@@ -394,14 +394,15 @@ class ObservatoryCog(commands.Cog):
             if known and guild_id not in known:
                 continue
             try:
-                obs = await self.compute(guild_id, parse_period(None, self.today()))
+                figures = await offer_snapshot(
+                    self.bot.db,
+                    guild_id,
+                    now=self.bot.clock.now(),
+                    freshness_days=await self.freshness_days(guild_id),
+                )
                 async with self.bot.db.transaction() as session:
                     await data.save_snapshot(
-                        session,
-                        guild_id,
-                        self.today(),
-                        snapshot_figures(obs.matrix, obs.freshness),
-                        self.bot.clock.now(),
+                        session, guild_id, self.today(), figures, self.bot.clock.now()
                     )
             except Exception:
                 log.exception("observatory snapshot failed for guild %s", guild_id)

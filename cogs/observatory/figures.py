@@ -117,6 +117,17 @@ def snapshot_figures(matrix: CoverageMatrix, health: Freshness) -> dict[str, Any
     }
 
 
+async def offer_snapshot(
+    db: Database, guild_id: int, *, now: datetime, freshness_days: int = DEFAULT_FRESHNESS_DAYS
+) -> dict[str, Any]:
+    """Today's offer and freshness only (no demand): what the monthly record keeps."""
+    async with db.session() as session:
+        places = await data.load_places(session, guild_id)
+        states, charter_label = await data.load_structure_states(session, guild_id)
+    health = freshness(states, now, days=freshness_days, charter_version=charter_label)
+    return snapshot_figures(coverage_matrix(places), health)
+
+
 def _compare(current: Observatory, previous_snapshot: dict[str, Any] | None) -> list[Comparison]:
     demand, before = current.demand, current.demand_previous
     flow, flow_before = current.flow.total, current.flow_previous.total
