@@ -20,6 +20,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import random
 import statistics
 import sys
@@ -263,7 +264,18 @@ def describe(engine: str, f: dict[str, Any], count: int) -> str:
 
 
 async def main_async(count: int, requests: int, rounds: int) -> dict[str, Any]:
-    figures: dict[str, Any] = {"structures": count, "requests": requests}
+    load = os.getloadavg()[0]
+    figures: dict[str, Any] = {
+        "structures": count,
+        "requests": requests,
+        "cpus": os.cpu_count(),
+        "load_average_at_start": round(load, 2),
+    }
+    print(
+        f"Machine: {os.cpu_count()} CPU(s), load average {load:.1f} when the bench started "
+        "(timings grow with it: other processes share the CPUs).",
+        file=sys.stderr,
+    )
     with tempfile.TemporaryDirectory() as tmp:
         sqlite = await run_engine(f"sqlite+aiosqlite:///{tmp}/bench.db", count, requests, rounds)
     figures.update({f"sqlite_{k}": v for k, v in sqlite.items()})

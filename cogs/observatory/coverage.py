@@ -9,11 +9,11 @@ in a quartier reads differently when the commune has it two streets away.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from db.models.structures import FRAIS, MODALITES_ACCES, SERVICES
 
-from .weekly import UNKNOWN, WeeklyOpening, weekly_opening
+from .weekly import DAY_MASKS, EVENING_MASK, SATURDAY, UNKNOWN, WeeklyOpening, weekly_opening
 
 BIT_WALK_IN = 1 << MODALITES_ACCES.index("Se présenter")
 BIT_NO_PUBLIC = 1 << MODALITES_ACCES.index("Ce lieu n'accueille pas de public")
@@ -40,7 +40,7 @@ class GapKind:
     ALL = (*MAIN, NO_SATURDAY, NO_EVENING)
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class Place:
     """A structure as the observatory sees it (no contact, no person)."""
 
@@ -114,7 +114,6 @@ class Cell:
     slots: int = 0  # union of the places' weekly hours (see weekly.py), known ones
     hours_known: bool = False
     hours_unknown: int = 0  # places without readable hours
-    place_ids: list[int] = field(default_factory=list)
 
     @property
     def opening(self) -> WeeklyOpening:
@@ -130,11 +129,11 @@ class Cell:
 
     @property
     def evening(self) -> bool:
-        return self.opening.evening
+        return bool(self.slots & EVENING_MASK)
 
     @property
     def saturday(self) -> bool:
-        return self.opening.saturday
+        return bool(self.slots & DAY_MASKS[SATURDAY])
 
     @property
     def appointment_only(self) -> bool:
@@ -145,38 +144,17 @@ class Cell:
         return self.places > 0 and self.paying_only_places == self.places
 
     def add(self, place: Place) -> None:
-        opening = place.opening
-        self.add_facts(
-            place.id,
-            place.walk_in,
-            bool(place.frais_mask & BITS_FREE),
-            place.appointment_only,
-            place.paying_only,
-            opening.slots if opening.known else None,
-        )
-
-    def add_facts(
-        self,
-        place_id: int,
-        walk_in: bool,
-        free: bool,
-        appointment_only: bool,
-        paying_only: bool,
-        slots: int | None,
-    ) -> None:
-        """``add`` with the place's facts worked out once (the matrix adds each place to
-        up to 2 areas × 9 services)."""
         self.places += 1
-        self.place_ids.append(place_id)
-        self.walk_in += walk_in
-        self.free += free
-        self.appointment_only_places += appointment_only
-        self.paying_only_places += paying_only
-        if slots is None:
-            self.hours_unknown += 1
-        else:
-            self.slots |= slots
+        self.walk_in += place.walk_in
+        self.free += bool(place.frais_mask & BITS_FREE)
+        self.appointment_only_places += place.appointment_only
+        self.paying_only_places += place.paying_only
+        opening = place.opening
+        if opening.known:
+            self.slots |= opening.slots
             self.hours_known = True
+        else:
+            self.hours_unknown += 1
 
 
 @dataclass
@@ -221,45 +199,57 @@ def coverage_matrix(
     totals: dict[int, Cell] = {index: Cell() for index in range(len(SERVICES))}
     areas: dict[tuple[str, str], Area] = {}
     counted = no_public = 0
+    services_of: dict[int, tuple[int, ...]] = {}  # services mask -> service indexes
+
+    def cells_for(key: tuple[str, str], index: int) -> Cell:
+        cell = cells.get((key, index))
+        if cell is None:
+            cell = cells[(key, index)] = Cell()
+        return cell
+
     for place in places:
-        commune_area = areas.setdefault(
-            (place.commune_key, ""), Area(place.commune_key, "", place.commune, place.commune)
-        )
-        targets = [commune_area]
+        commune_key = (place.commune_key, "")
+        if commune_key not in areas:
+            areas[commune_key] = Area(place.commune_key, "", place.commune, place.commune)
+        keys = [commune_key]
         if place.quartier_key:
-            targets.append(
-                areas.setdefault(
-                    (place.commune_key, place.quartier_key),
-                    Area(
-                        place.commune_key,
-                        place.quartier_key,
-                        f"{place.quartier} ({place.commune})",
-                        place.commune,
-                    ),
+            quartier_key = (place.commune_key, place.quartier_key)
+            if quartier_key not in areas:
+                areas[quartier_key] = Area(
+                    place.commune_key,
+                    place.quartier_key,
+                    f"{place.quartier} ({place.commune})",
+                    place.commune,
                 )
-            )
+            keys.append(quartier_key)
         if not place.receives_public:
             no_public += 1
             continue
         counted += 1
         opening = place.opening
-        facts = (
-            place.id,
-            place.walk_in,
-            bool(place.frais_mask & BITS_FREE),
-            place.appointment_only,
-            place.paying_only,
-            opening.slots if opening.known else None,
-        )
-        for index in range(len(SERVICES)):
-            if not place.services_mask >> index & 1:
-                continue
-            totals[index].add_facts(*facts)
-            for area in targets:
-                cell = cells.get((area.key, index))
-                if cell is None:
-                    cell = cells[(area.key, index)] = Cell()
-                cell.add_facts(*facts)
+        slots = opening.slots if opening.known else None
+        walk_in = place.walk_in
+        free = bool(place.frais_mask & BITS_FREE)
+        appointment_only = place.appointment_only
+        paying_only = place.paying_only
+        mask = place.services_mask
+        indexes = services_of.get(mask)
+        if indexes is None:
+            indexes = services_of[mask] = tuple(i for i in range(len(SERVICES)) if mask >> i & 1)
+        # The hot loop of a national directory (20,000 places × services × 2 areas):
+        # plain attribute updates rather than a method call per cell.
+        for index in indexes:
+            for target in (totals[index], *(cells_for(key, index) for key in keys)):
+                target.places += 1
+                target.walk_in += walk_in
+                target.free += free
+                target.appointment_only_places += appointment_only
+                target.paying_only_places += paying_only
+                if slots is None:
+                    target.hours_unknown += 1
+                else:
+                    target.slots |= slots
+                    target.hours_known = True
     for commune_key, quartier_key, commune, quartier in extra_areas:
         if not commune_key:
             continue
@@ -356,9 +346,9 @@ def find_gaps(
                 add(area, index, GapKind.APPOINTMENT_ONLY, cell.places, commune_places)
             if cell.paying_only:
                 add(area, index, GapKind.PAYING_ONLY, cell.places, commune_places)
-            if cell.opening.known and not cell.saturday:
+            if cell.hours_known and not cell.saturday:
                 add(area, index, GapKind.NO_SATURDAY, cell.places, commune_places)
-            if cell.opening.known and not cell.evening:
+            if cell.hours_known and not cell.evening:
                 add(area, index, GapKind.NO_EVENING, cell.places, commune_places)
     gaps.sort(
         key=lambda g: (

@@ -55,19 +55,32 @@ async def load_places(session: AsyncSession, guild_id: int) -> list[Place]:
     )
     return [
         Place(
-            id=row.id,
-            name=row.short_name or row.nom,
-            commune=row.commune or "",
-            quartier=row.quartier or "",
-            commune_key=row.commune_key or "",
-            quartier_key=row.quartier_key or "",
-            services_mask=row.services_mask or 0,
-            acces_mask=row.acces_mask or 0,
-            frais_mask=row.frais_mask or 0,
-            horaires=row.horaires,
-            prise_rdv=bool(row.prise_rdv),
+            id_,
+            short or nom,
+            commune or "",
+            quartier or "",
+            commune_key or "",
+            quartier_key or "",
+            services or 0,
+            acces or 0,
+            frais or 0,
+            horaires,
+            bool(prise_rdv),
         )
-        for row in rows
+        for (
+            id_,
+            nom,
+            short,
+            commune,
+            quartier,
+            commune_key,
+            quartier_key,
+            services,
+            acces,
+            frais,
+            horaires,
+            prise_rdv,
+        ) in rows.all()
     ]
 
 
@@ -107,7 +120,7 @@ async def _rows(session: AsyncSession, statement: Any, index: str) -> list[Any]:
     sql = compiled.string.replace(f"FROM {table}", f"FROM {table} INDEXED BY {index}", 1)
     params = tuple(_plain(compiled.params[name]) for name in compiled.positiontup or ())
     connection = await session.connection()
-    return list(await connection.exec_driver_sql(sql, params))
+    return list((await connection.exec_driver_sql(sql, params)).all())
 
 
 def _plain(value: Any) -> Any:
@@ -312,15 +325,15 @@ async def load_structure_states(
             accepted_by.setdefault(target, set()).add(user_id)
     states = [
         StructureState(
-            id=row.id,
-            name=row.short_name or row.nom,
-            verified_at=row.verified_at,
-            date_maj=row.date_maj,
-            referents=int(referents.get(row.id, 0)),
-            members=len(members_of.get(row.id, ())),
-            charter_accepted=len(accepted_by.get(row.id, ())),
+            id_,
+            short or nom,
+            verified_at,
+            date_maj,
+            int(referents.get(id_, 0)),
+            len(members_of.get(id_, ())),
+            len(accepted_by.get(id_, ())),
         )
-        for row in structures
+        for id_, nom, short, verified_at, date_maj in structures
     ]
     return states, (version.label if version is not None else None)
 

@@ -32,7 +32,7 @@ def bucket_of(result_count: int) -> int:
     return Bucket.FEW if result_count <= FEW_RESULTS else Bucket.ENOUGH
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class NeedGroup:
     """Requests of one need combination, services mask and result count."""
 
@@ -51,7 +51,7 @@ class NeedGroup:
         return bool(self.services_mask or self.needs)
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class AreaGroup:
     """Requests from one area for one services mask ("" commune: area not given)."""
 
@@ -135,7 +135,10 @@ def summarize(
                 if tally is None:
                     tally = summary.by_service[index] = Tally()
                 tally.add(group.count, no_result, few, group.handovers)
-    by_area, by_area_service = summary.by_area, summary.by_area_service
+    # Tens of thousands of area groups at national scale: plain lists in the loop.
+    per_area: dict[tuple[str, str], list[int]] = {}
+    per_cell: dict[tuple[tuple[str, str], int], list[int]] = {}
+    services_of: dict[int, tuple[int, ...]] = {}
     for group in areas:
         if not group.commune_key:
             summary.unlocated += group.count
@@ -143,17 +146,28 @@ def summarize(
         keys = [(group.commune_key, "")]
         if group.quartier_key:
             keys.append((group.commune_key, group.quartier_key))
-        services = [i for i, bit in enumerate(SERVICE_BITS) if group.services_mask & bit]
+        services = services_of.get(group.services_mask)
+        if services is None:
+            services = services_of[group.services_mask] = tuple(
+                i for i, bit in enumerate(SERVICE_BITS) if group.services_mask & bit
+            )
+        count, none, handovers = group.count, group.no_result, group.handovers
         for key in keys:
-            tally = by_area.get(key)
-            if tally is None:
-                tally = by_area[key] = Tally()
-            tally.add(group.count, group.no_result, 0, group.handovers)
+            totals = per_area.get(key)
+            if totals is None:
+                totals = per_area[key] = [0, 0, 0]
+            totals[0] += count
+            totals[1] += none
+            totals[2] += handovers
             for index in services:
-                cell = by_area_service.get((key, index))
+                cell = per_cell.get((key, index))
                 if cell is None:
-                    cell = by_area_service[(key, index)] = Tally()
-                cell.add(group.count, group.no_result, 0, group.handovers)
+                    cell = per_cell[(key, index)] = [0, 0, 0]
+                cell[0] += count
+                cell[1] += none
+                cell[2] += handovers
+    summary.by_area = {key: Tally(v[0], v[1], 0, v[2]) for key, v in per_area.items()}
+    summary.by_area_service = {key: Tally(v[0], v[1], 0, v[2]) for key, v in per_cell.items()}
     for needs_text, commune_key, quartier_key, count in worst:
         for key in (k for k in needs_text.split("|") if k):
             summary.worst_areas.setdefault(key, []).append(((commune_key, quartier_key), count))

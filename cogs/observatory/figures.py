@@ -154,10 +154,11 @@ def _compare(current: Observatory, previous_snapshot: dict[str, Any] | None) -> 
 
 
 def need_offer(places: list[Place], needs: NeedCatalogue, keys: set[str]) -> dict[str, int]:
+    masks = [p.services_mask for p in places if p.receives_public]
     offer = {}
     for key in keys:
         mask = needs.services_mask(key)
-        offer[key] = sum(1 for p in places if p.receives_public and p.services_mask & mask)
+        offer[key] = sum(1 for m in masks if m & mask)
     return offer
 
 

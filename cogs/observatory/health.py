@@ -11,7 +11,7 @@ from statistics import median
 DEFAULT_FRESHNESS_DAYS = 182  # six months, as the directory's reminders
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class StructureState:
     id: int
     name: str
