@@ -307,6 +307,9 @@ class ObservatoryCog(commands.Cog):
         locale = locale_of(interaction)
         if not self.bot.web_enabled:
             raise UserError("observatory.link.no_web")
+        # The audit line may be posted in the audit channel first: answer within Discord's
+        # three seconds whatever that takes.
+        await interaction.response.defer(ephemeral=True, thinking=True)
         async with self.bot.db.transaction() as session:
             if renouveler:
                 token = await data.rotate_page_token(
@@ -325,7 +328,7 @@ class ObservatoryCog(commands.Cog):
             )
         url = self.bot.web.url(f"/g/{interaction.guild_id}/observatoire?token={token}")
         key = "observatory.link.rotated" if renouveler else "observatory.link.text"
-        await interaction.response.send_message(
+        await interaction.followup.send(
             t(key, locale, url=url), ephemeral=True, allowed_mentions=MENTIONS
         )
 
