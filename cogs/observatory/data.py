@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import case, delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.demand import FILTERS
 from db.models.charter import CharterAcceptance
 from db.models.directory import Handover
 from db.models.observatory import DemandRecord, ObservatoryAccess, ObservatorySnapshot
@@ -149,6 +150,11 @@ def _in_period(guild_id: int, period: Period) -> list[Any]:
 
 
 async def load_need_groups(session: AsyncSession, guild_id: int, period: Period) -> list[NeedGroup]:
+    # Filter usage rides along (a sum per filter) rather than costing another scan.
+    used = [
+        func.sum(case((DemandRecord.filters_mask.op("&")(1 << bit) != 0, 1), else_=0))
+        for bit in range(len(FILTERS))
+    ]
     statement = (
         select(
             DemandRecord.needs,
@@ -156,14 +162,22 @@ async def load_need_groups(session: AsyncSession, guild_id: int, period: Period)
             DemandRecord.services_mask,
             func.count(),
             _handovers(),
+            *used,
         )
         .where(*_in_period(guild_id, period))
         .group_by(DemandRecord.needs, DemandRecord.result_count, DemandRecord.services_mask)
     )
     rows = await _rows(session, statement, "ix_observatory_demand_by_need")
     return [
-        NeedGroup(needs, int(mask), int(results), int(count), int(handovers or 0))
-        for needs, results, mask, count, handovers in rows
+        NeedGroup(
+            row[0],
+            int(row[2]),
+            int(row[1]),
+            int(row[3]),
+            int(row[4] or 0),
+            tuple(int(v or 0) for v in row[5:]),
+        )
+        for row in rows
     ]
 
 
@@ -233,19 +247,6 @@ async def load_trend(session: AsyncSession, guild_id: int, period: Period) -> li
         values[2] += count if bucket == Bucket.FEW else 0
         values[3] += int(handovers or 0)
     return [TrendPoint(month, *values) for month, values in sorted(months.items())]
-
-
-async def load_filters(
-    session: AsyncSession, guild_id: int, period: Period
-) -> list[tuple[int, int, int]]:
-    """(filters_mask, result_count, requests)."""
-    statement = (
-        select(DemandRecord.filters_mask, DemandRecord.result_count, func.count())
-        .where(*_in_period(guild_id, period))
-        .group_by(DemandRecord.filters_mask, DemandRecord.result_count)
-    )
-    rows = await _rows(session, statement, "ix_observatory_demand_by_filter")
-    return [(int(m), int(r), int(c)) for m, r, c in rows]
 
 
 async def load_publics(

@@ -41,6 +41,8 @@ class NeedGroup:
     result_count: int
     count: int
     handovers: int = 0
+    # Requests of the group that used each filter of db.demand.FILTERS, in that order.
+    filters: tuple[int, ...] = ()
 
     @property
     def need_keys(self) -> list[str]:
@@ -241,17 +243,18 @@ class FilterUsage:
 
 
 def filter_usage(
-    filters: Iterable[tuple[int, int, int]], publics: Iterable[tuple[str, int]] = ()
+    needs: Iterable[NeedGroup], publics: Iterable[tuple[str, int]] = ()
 ) -> FilterUsage:
-    """From (filters_mask, result_count, requests) and (public, requests) rows."""
+    """Filters used, from the need groups (which count them), and (public, requests)."""
     usage = FilterUsage()
-    for mask, result_count, count in filters:
-        usage.requests += count
-        for index, name in enumerate(FILTERS):
-            if mask >> index & 1:
-                usage.by_filter[name] = usage.by_filter.get(name, 0) + count
-                if result_count <= 0:
-                    usage.no_result_by_filter[name] = usage.no_result_by_filter.get(name, 0) + count
+    for group in needs:
+        usage.requests += group.count
+        for name, count in zip(FILTERS, group.filters, strict=False):
+            if not count:
+                continue
+            usage.by_filter[name] = usage.by_filter.get(name, 0) + count
+            if group.result_count <= 0:
+                usage.no_result_by_filter[name] = usage.no_result_by_filter.get(name, 0) + count
     for public, count in publics:
         usage.by_public[public] = usage.by_public.get(public, 0) + count
     return usage

@@ -184,23 +184,22 @@ async def compute_observatory(
         async with db.session() as session:
             return await loader(session, guild_id, *args)
 
-    async def demand_of(target: Period, detail: bool) -> tuple[Any, Any, Any, Any]:
+    async def demand_of(target: Period, detail: bool) -> tuple[Any, Any, Any]:
         async with db.session() as session:
             if not await data.has_demand(session, guild_id, target):
-                return [], [], [], []
+                return [], [], []
         if not detail:
-            return await read(data.load_need_groups, target), [], [], []
+            return await read(data.load_need_groups, target), [], []
         return await asyncio.gather(
             read(data.load_need_groups, target),
             read(data.load_area_groups, target),
-            read(data.load_filters, target),
             read(data.load_publics, target),
         )
 
     (
         places,
-        (need_groups, area_groups, filter_rows, public_rows),
-        (previous_groups, _a, _f, _p),
+        (need_groups, area_groups, public_rows),
+        (previous_groups, _areas, _publics),
         trend_points,
         labels,
         (states, charter_label),
@@ -252,7 +251,7 @@ async def compute_observatory(
         demand_previous=demand_previous,
         unmet=unmet_needs(demand),
         trend=trend,
-        filters=filter_usage(filter_rows, public_rows),
+        filters=filter_usage(need_groups, public_rows),
         freshness=health,
         flow=orientation_flow(facts, names),
         flow_previous=orientation_flow(facts_before, names_before),

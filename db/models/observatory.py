@@ -33,6 +33,7 @@ class DemandRecord(Base, GuildScoped):
             "result_count",
             "services_mask",
             "handover",
+            "filters_mask",
             "commune_key",
             "quartier_key",
             "day",
@@ -48,13 +49,6 @@ class DemandRecord(Base, GuildScoped):
             "day",
         ),
         Index("ix_observatory_demand_by_month", "guild_id", "month", "result_count", "handover"),
-        Index(
-            "ix_observatory_demand_by_filter",
-            "guild_id",
-            "filters_mask",
-            "result_count",
-            "day",
-        ),
         Index("ix_observatory_demand_by_public", "guild_id", "public", "day"),
     )
 

@@ -68,6 +68,7 @@ def upgrade() -> None:
                 "result_count",
                 "services_mask",
                 "handover",
+                "filters_mask",
                 "commune_key",
                 "quartier_key",
                 "day",
@@ -90,11 +91,6 @@ def upgrade() -> None:
         batch_op.create_index(
             "ix_observatory_demand_by_month",
             ["guild_id", "month", "result_count", "handover"],
-            unique=False,
-        )
-        batch_op.create_index(
-            "ix_observatory_demand_by_filter",
-            ["guild_id", "filters_mask", "result_count", "day"],
             unique=False,
         )
         batch_op.create_index(
@@ -136,7 +132,6 @@ def downgrade() -> None:
     with op.batch_alter_table("observatory_demand", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_observatory_demand_guild_id"))
         batch_op.drop_index("ix_observatory_demand_by_public")
-        batch_op.drop_index("ix_observatory_demand_by_filter")
         batch_op.drop_index("ix_observatory_demand_by_month")
         batch_op.drop_index("ix_observatory_demand_by_area")
         batch_op.drop_index("ix_observatory_demand_by_need")
