@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from typing import Any
 
 from db.models.structures import FRAIS, MODALITES_ACCES, SERVICES
 
 from .weekly import DAY_MASKS, EVENING_MASK, SATURDAY, UNKNOWN, WeeklyOpening, weekly_opening
+
+SATURDAY_MASK = DAY_MASKS[SATURDAY]
 
 BIT_WALK_IN = 1 << MODALITES_ACCES.index("Se présenter")
 BIT_NO_PUBLIC = 1 << MODALITES_ACCES.index("Ce lieu n'accueille pas de public")
@@ -310,59 +313,65 @@ def find_gaps(
     the service was asked for."""
     demand = demand or {}
     wanted = list(services) if services is not None else list(range(len(SERVICES)))
-    gaps: list[Gap] = []
-
+    wanted_kinds = set(kinds)
+    severity = GapKind.SEVERITY
+    cells = matrix.cells
+    empty = Cell()
+    nothing = (0, 0)
     # Demand for a service over the whole network: the sum of its communes' demand.
     network: dict[int, tuple[int, int]] = {}
     for (key, index), (asked, unanswered) in demand.items():
         if not key[1]:
-            before = network.get(index, (0, 0))
+            before = network.get(index, nothing)
             network[index] = (before[0] + asked, before[1] + unanswered)
-    wanted_kinds = set(kinds)
+    # (sort key, gap): tens of thousands at national scale, so the key is built once.
+    found: list[tuple[tuple[Any, ...], Gap]] = []
 
     def add(area: Area, index: int, kind: str, places: int, commune_places: int) -> None:
         if kind not in wanted_kinds:
             return
         if area is NETWORK:
-            asked, unanswered = network.get(index, (0, 0))
+            asked, unanswered = network.get(index, nothing)
         else:
-            asked, unanswered = demand.get((area.key, index), (0, 0))
-        gaps.append(Gap(area, SERVICES[index], kind, places, commune_places, asked, unanswered))
+            asked, unanswered = demand.get((area.key, index), nothing)
+        gap = Gap(area, SERVICES[index], kind, places, commune_places, asked, unanswered)
+        order = (
+            -unanswered,
+            -severity[kind],
+            -asked,
+            area is not NETWORK,
+            bool(area.quartier_key),
+            area.commune_key,
+            area.quartier_key,
+            index,
+        )
+        found.append((order, gap))
 
     for index in wanted:
         offered_somewhere = matrix.totals[index].places > 0
         if not offered_somewhere:
             add(NETWORK, index, GapKind.NONE, 0, 0)
         for area in matrix.areas:
-            cell = matrix.cell(area, index)
-            commune_places = matrix.cell((area.commune_key, ""), index).places
+            key = area.key
+            cell = cells.get((key, index), empty)
+            commune_places = cells.get(((area.commune_key, ""), index), empty).places
             if cell.places == 0:
-                asked = demand.get((area.key, index), (0, 0))[0]
-                wider = not offered_somewhere or (not area.is_commune and not commune_places)
+                asked = demand.get((key, index), nothing)[0]
+                wider = not offered_somewhere or (bool(area.quartier_key) and not commune_places)
                 if asked or not wider:
                     add(area, index, GapKind.NONE, 0, commune_places)
                 continue
-            if cell.appointment_only:
+            if cell.appointment_only_places == cell.places:
                 add(area, index, GapKind.APPOINTMENT_ONLY, cell.places, commune_places)
-            if cell.paying_only:
+            if cell.paying_only_places == cell.places:
                 add(area, index, GapKind.PAYING_ONLY, cell.places, commune_places)
-            if cell.hours_known and not cell.saturday:
-                add(area, index, GapKind.NO_SATURDAY, cell.places, commune_places)
-            if cell.hours_known and not cell.evening:
-                add(area, index, GapKind.NO_EVENING, cell.places, commune_places)
-    gaps.sort(
-        key=lambda g: (
-            -g.unanswered,
-            -g.severity,
-            -g.demand,
-            g.area is not NETWORK,
-            not g.area.is_commune,
-            g.area.commune_key,
-            g.area.quartier_key,
-            SERVICES.index(g.service),
-        )
-    )
-    return gaps
+            if cell.hours_known:
+                if not cell.slots & SATURDAY_MASK:
+                    add(area, index, GapKind.NO_SATURDAY, cell.places, commune_places)
+                if not cell.slots & EVENING_MASK:
+                    add(area, index, GapKind.NO_EVENING, cell.places, commune_places)
+    found.sort(key=lambda item: item[0])
+    return [gap for _order, gap in found]
 
 
 def weekly_hours_per_service(matrix: CoverageMatrix) -> list[tuple[str, list[float]]]:
