@@ -177,19 +177,29 @@ class ObservatoryCog(commands.Cog):
         drawn = await asyncio.to_thread(draw_charts, obs, SECTION_CHARTS[section], locale)
         message = section_message(obs, section, drawn, locale, freshness_days=days)
         view = sections_view(period.slug, section, locale)
+        notice = "observatory.post.no_channel" if publish else None
         if channel is not None:
-            await channel.send(
-                embeds=message.embeds, files=message.files, view=view, allowed_mentions=MENTIONS
-            )
+            try:
+                await channel.send(
+                    embeds=message.embeds,
+                    files=message.files,
+                    view=view,
+                    allowed_mentions=MENTIONS,
+                )
+            except discord.HTTPException as error:
+                log.warning("coordination channel %s refused the observatory: %s", channel, error)
+                notice = "observatory.post.failed"
+                message = section_message(obs, section, drawn, locale, freshness_days=days)
+            else:
+                await interaction.followup.send(
+                    t("observatory.post.posted", locale_of(interaction), channel=channel.mention),
+                    ephemeral=True,
+                    allowed_mentions=MENTIONS,
+                )
+                return
+        if notice:
             await interaction.followup.send(
-                t("observatory.post.posted", locale_of(interaction), channel=channel.mention),
-                ephemeral=True,
-                allowed_mentions=MENTIONS,
-            )
-            return
-        if publish:
-            await interaction.followup.send(
-                t("observatory.post.no_channel", locale), ephemeral=True, allowed_mentions=MENTIONS
+                t(notice, locale_of(interaction)), ephemeral=True, allowed_mentions=MENTIONS
             )
         await interaction.followup.send(
             embeds=message.embeds,

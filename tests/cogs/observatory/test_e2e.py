@@ -189,6 +189,18 @@ async def test_published_buttons_check_the_clicker_and_survive_a_restart(h: BotH
     assert "Orientations entre structures" in shown.text
 
 
+async def test_a_refused_post_falls_back_to_the_coordinator(h: BotHarness) -> None:
+    channel = h.channel("coordination")
+    h.emu.inject("POST", rf"/channels/{channel}/messages$", status=403, code=50013, times=-1)
+    result = await h.slash(
+        "coordinateur", "observatoire", subcommand="voir", options={"publier": True}, timeout=30
+    )
+    h.emu.clear_faults()
+    assert "n'a pas pu publier" in result.text
+    assert "Observatoire du réseau — 2e semestre 2026" in result.text
+    assert len(result.messages[-1]["attachments"]) == 4
+
+
 async def test_web_page_behind_its_token(h: BotHarness) -> None:
     await h.slash("membre", "orienter", options={"besoin": "caf", "quartier": "Beutre"})
     link = await h.slash("coordinateur", "observatoire", subcommand="lien")
