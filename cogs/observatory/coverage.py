@@ -204,12 +204,6 @@ def coverage_matrix(
     counted = no_public = 0
     services_of: dict[int, tuple[int, ...]] = {}  # services mask -> service indexes
 
-    def cells_for(key: tuple[str, str], index: int) -> Cell:
-        cell = cells.get((key, index))
-        if cell is None:
-            cell = cells[(key, index)] = Cell()
-        return cell
-
     for place in places:
         commune_key = (place.commune_key, "")
         if commune_key not in areas:
@@ -242,7 +236,13 @@ def coverage_matrix(
         # The hot loop of a national directory (20,000 places × services × 2 areas):
         # plain attribute updates rather than a method call per cell.
         for index in indexes:
-            for target in (totals[index], *(cells_for(key, index) for key in keys)):
+            targets = [totals[index]]
+            for key in keys:
+                cell = cells.get((key, index))
+                if cell is None:
+                    cell = cells[(key, index)] = Cell()
+                targets.append(cell)
+            for target in targets:
                 target.places += 1
                 target.walk_in += walk_in
                 target.free += free

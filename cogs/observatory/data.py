@@ -36,9 +36,17 @@ def paris_midnight(day: date) -> datetime:
     return datetime.combine(day, time(0), tzinfo=PARIS).astimezone(UTC)
 
 
+async def _core(session: AsyncSession, statement: Any) -> list[Any]:
+    """Rows of a column query through Core: the ORM's per-row processing costs seconds on
+    tens of thousands of rows, and these queries load no entity."""
+    connection = await session.connection()
+    return list((await connection.execute(statement)).all())
+
+
 # ----------------------------------------------------------------------------- offer
 async def load_places(session: AsyncSession, guild_id: int) -> list[Place]:
-    rows = await session.execute(
+    rows = await _core(
+        session,
         select(
             Structure.id,
             Structure.nom,
@@ -52,7 +60,7 @@ async def load_places(session: AsyncSession, guild_id: int) -> list[Place]:
             Structure.frais_mask,
             Structure.horaires,
             Structure.prise_rdv,
-        ).where(Structure.guild_id == guild_id, Structure.archived_at.is_(None))
+        ).where(Structure.guild_id == guild_id, Structure.archived_at.is_(None)),
     )
     return [
         Place(
@@ -81,7 +89,7 @@ async def load_places(session: AsyncSession, guild_id: int) -> list[Place]:
             frais,
             horaires,
             prise_rdv,
-        ) in rows.all()
+        ) in rows
     ]
 
 
@@ -90,10 +98,11 @@ async def area_labels(
 ) -> dict[tuple[str, str], tuple[str, str]]:
     """(commune_key, quartier_key) -> (commune, quartier) as written in the directory,
     archived places included (the demand log may name an area whose places closed)."""
-    rows = await session.execute(
+    rows = await _core(
+        session,
         select(Structure.commune_key, Structure.quartier_key, Structure.commune, Structure.quartier)
         .where(Structure.guild_id == guild_id)
-        .distinct()
+        .distinct(),
     )
     labels: dict[tuple[str, str], tuple[str, str]] = {}
     for commune_key, quartier_key, commune, quartier in rows:
@@ -115,7 +124,7 @@ async def _rows(session: AsyncSession, statement: Any, index: str) -> list[Any]:
     compiled text gets the clause; PostgreSQL runs the statement as it is."""
     bind = session.get_bind()
     if bind.dialect.name != "sqlite":
-        return list(await session.execute(statement))
+        return await _core(session, statement)
     compiled = statement.compile(dialect=bind.dialect, compile_kwargs={"render_postcompile": True})
     table = DemandRecord.__tablename__
     sql = compiled.string.replace(f"FROM {table}", f"FROM {table} INDEXED BY {index}", 1)
@@ -285,17 +294,16 @@ async def load_structure_states(
 ) -> tuple[list[StructureState], str | None]:
     """Every active structure with its referents, members and charter acceptances; and
     the label of the charter in force (None before the first)."""
-    structures = (
-        await session.execute(
-            select(
-                Structure.id,
-                Structure.nom,
-                Structure.short_name,
-                Structure.verified_at,
-                Structure.date_maj,
-            ).where(Structure.guild_id == guild_id, Structure.archived_at.is_(None))
-        )
-    ).all()
+    structures = await _core(
+        session,
+        select(
+            Structure.id,
+            Structure.nom,
+            Structure.short_name,
+            Structure.verified_at,
+            Structure.date_maj,
+        ).where(Structure.guild_id == guild_id, Structure.archived_at.is_(None)),
+    )
     referents = dict(
         (
             await session.execute(
@@ -312,10 +320,11 @@ async def load_structure_states(
     version = await current_charter_version(session, guild_id)
     if version is not None:
         member_of = {u: s for s, users in members_of.items() for u in users}
-        rows = await session.execute(
+        rows = await _core(
+            session,
             select(CharterAcceptance.user_id, CharterAcceptance.structure_id).where(
                 CharterAcceptance.version_id == version.id
-            )
+            ),
         )
         for user_id, structure_id in rows:
             # The member's current structure wins; else the one recorded at acceptance.
@@ -342,21 +351,20 @@ async def load_structure_states(
 async def load_handovers(
     session: AsyncSession, guild_id: int, period: Period
 ) -> tuple[list[HandoverFact], dict[int, str]]:
-    rows = (
-        await session.execute(
-            select(
-                Handover.structure_id,
-                Handover.sender_structure_id,
-                Handover.status,
-                Handover.created_at,
-                Handover.answered_at,
-            ).where(
-                Handover.guild_id == guild_id,
-                Handover.created_at >= paris_midnight(period.start),
-                Handover.created_at < paris_midnight(period.end),
-            )
-        )
-    ).all()
+    rows = await _core(
+        session,
+        select(
+            Handover.structure_id,
+            Handover.sender_structure_id,
+            Handover.status,
+            Handover.created_at,
+            Handover.answered_at,
+        ).where(
+            Handover.guild_id == guild_id,
+            Handover.created_at >= paris_midnight(period.start),
+            Handover.created_at < paris_midnight(period.end),
+        ),
+    )
     facts = [HandoverFact(*row) for row in rows]
     ids = {f.structure_id for f in facts} | {
         f.sender_structure_id for f in facts if f.sender_structure_id is not None
