@@ -29,6 +29,7 @@ from bot.permissions import (
     member_only,
     referent_structure_ids,
 )
+from db.demand import log_handover, log_orientation_request
 from db.directory import datainclusion, standard
 from db.directory.matching import SynonymTable
 from db.directory.search import (
@@ -232,6 +233,31 @@ class DirectoryCog(commands.Cog):
                 places=places,
                 default_origin=default_origin,
             )
+        # Observatory (issue 11): count the request anonymously: needs, the person's area
+        # (only when given or named, never the asker's own), filters, result count. Never
+        # who asked, for whom, nor the words typed; db/demand.py accepts nothing else.
+        outcome.demand_id = await log_orientation_request(
+            self.bot.db,
+            interaction.guild_id,
+            services=[s for m in outcome.match.matches for s in m.need.services],
+            needs=[m.need.key for m in outcome.match.matches],
+            area=None
+            if outcome.origin is None or outcome.origin is default_origin
+            else (outcome.origin.commune_key, outcome.origin.quartier_key),
+            filters=[
+                name
+                for name, used in (
+                    ("ouvert_maintenant", ouvert_maintenant),
+                    ("sans_rdv", sans_rdv),
+                    ("gratuit", gratuit),
+                    ("public", bool(public)),
+                )
+                if used
+            ],
+            public=public,
+            result_count=len(outcome.results),
+            at=self.bot.clock.now(),
+        )
         if not outcome.found:
             await interaction.followup.send(
                 no_result_text(outcome, locale), ephemeral=True, allowed_mentions=MENTIONS
@@ -527,6 +553,21 @@ class DirectoryCog(commands.Cog):
             ) from error
         except workflow.WorkflowError as error:
             self._raise(error)
+        # Observatory (issue 11): the asker's latest search that proposed this structure
+        # was followed by a handover (a yes/no on its anonymous demand-log row).
+        await log_handover(
+            self.bot.db,
+            guild_id,
+            next(
+                (
+                    outcome.demand_id
+                    for outcome, _created, user_id in reversed(self.searches.values())
+                    if user_id == interaction.user.id
+                    and any(r.candidate.id == structure_id for r in outcome.results)
+                ),
+                None,
+            ),
+        )
         unspecified = t("directory.handover.unspecified", "fr")
         embed = discord.Embed(
             title=t(
