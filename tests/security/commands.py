@@ -61,7 +61,12 @@ def access_of(command: app_commands.Command) -> str:
 
 
 # ---- refusals ---------------------------------------------------------------------------
-REFUSAL_KEY = re.compile(r"(^core\.refused\.|\.not_yours$|\.refused_\w+$|\.reserved_\w+$)")
+# Permission refusals (not bad input): the runtime's, and the capabilities' own checks on
+# who may act on a given structure, announcement, registration or mention.
+REFUSAL_KEY = re.compile(
+    r"(^core\.refused\.|\.not_yours$|\.not_author$|\.not_allowed$|_coordinators_only$"
+    r"|\.mention_not_allowed$)"
+)
 
 
 def refusal_prefixes(locale: str = "fr") -> list[str]:
@@ -142,12 +147,15 @@ def dynamic(build: Callable[[BotHarness], Awaitable[Options]]) -> OptionsFactory
 
 @dataclass
 class Case:
+    """One way to call a command, and who may (the specification, not read from the code)."""
+
     command: str
+    access: str  # "guest", "member", "referent" or "coordinator"
     options: OptionsFactory = field(default_factory=lambda: static({}))
-    # Access when it depends on the options (e.g. /newsletter cadence with a new rhythm).
-    access: str | None = None
-    # The command acts on the CCAS (represented by "referent", not by "referente-beutre").
+    # The command acts on the CCAS or on something its referent owns (an announcement):
+    # only "referent" and coordinators may, not "referente-beutre" (another structure).
     structure_scoped: bool = False
+    # Set when the access depends on the options (the tree's tag is for the plain call).
     note: str = ""
 
     @property
@@ -169,62 +177,96 @@ async def _copil_minutes(h: BotHarness) -> Options:
     }
 
 
+def _roles(h: BotHarness) -> dict[str, int]:
+    assert h.network is not None
+    return h.network.roles
+
+
+def _sid(h: BotHarness, name: str) -> int:
+    assert h.network is not None
+    return h.network.structures[name]
+
+
+async def _announcement_id(h: BotHarness) -> int:
+    from db.models.announcements import Announcement
+
+    assert h.bot is not None
+    async with h.bot.db.session() as session:
+        found = await session.scalar(
+            select(Announcement.id)
+            .where(
+                Announcement.guild_id == h.guild_id,
+                Announcement.author_id == h.person("referent"),
+            )
+            .order_by(Announcement.id)
+        )
+    assert found is not None, "the demo has no announcement by the CCAS referent"
+    return int(found)
+
+
+G, M, R, C = "guest", "member", "referent", "coordinator"
+CHARTER = ("charte.md", b"# Charte du reseau\n\nNous orientons.\n", "text/markdown")
+
 CASES: list[Case] = [
     # core
-    Case("aide"),
-    Case("config voir"),
+    Case("aide", G),
+    Case("config voir", C),
     Case(
         "config salon",
+        C,
         dynamic(
             lambda h: _value({"reglage": "channel.events", "salon": h.channel("agenda-copil")})
         ),
     ),
     Case(
         "config role",
-        dynamic(
-            lambda h: _value({"reglage": "role.newsletter", "role": h.network.roles["charter"]})
-        ),
-    ),  # type: ignore[union-attr]
-    Case("config valeur", static({"reglage": "events.quorum_percent", "valeur": "40"})),
-    Case("config effacer", static({"reglage": "events.cadence_lead_days"})),
-    Case("livraisons liste"),
-    Case("livraisons relancer", dynamic(lambda h: _wrap("numero", _delivery_id(h, "failed")))),
-    Case("livraisons annuler", dynamic(lambda h: _wrap("numero", _delivery_id(h, "pending")))),
+        C,
+        dynamic(lambda h: _value({"reglage": "role.newsletter", "role": _roles(h)["charter"]})),
+    ),
+    Case("config valeur", C, static({"reglage": "events.quorum_percent", "valeur": "40"})),
+    Case("config effacer", C, static({"reglage": "events.cadence_lead_days"})),
+    Case("livraisons liste", C),
+    Case("livraisons relancer", C, dynamic(lambda h: _wrap("numero", _delivery_id(h, "failed")))),
+    Case("livraisons annuler", C, dynamic(lambda h: _wrap("numero", _delivery_id(h, "pending")))),
     # directory
-    Case("orienter", static({"besoin": "CAF"})),
-    Case("structure fiche", static({"nom": "CCAS"})),
-    Case("structure modifier", static({"nom": "CCAS"}), structure_scoped=True),
-    Case("structure verifier", static({"nom": "CCAS"}), structure_scoped=True),
-    Case("structure ajouter"),
-    Case("structure archiver", static({"nom": "Mission locale"})),
+    Case("orienter", M, static({"besoin": "CAF"})),
+    Case("structure fiche", M, static({"nom": "CCAS"})),
+    Case("structure modifier", M, static({"nom": "CCAS"}), structure_scoped=True),
+    Case("structure verifier", M, static({"nom": "CCAS"}), structure_scoped=True),
+    Case("structure ajouter", C),
+    Case("structure archiver", C, static({"nom": "Mission locale"})),
     Case(
         "annuaire importer",
+        C,
         dynamic(lambda h: _value({"fichier": _directory_file(), "simulation": True})),
     ),
-    Case("annuaire exporter", static({"format": "csv"})),
-    Case("annuaire a_verifier"),
+    Case("annuaire exporter", C, static({"format": "csv"})),
+    Case("annuaire a_verifier", C),
     # events
-    Case("copil historique"),
-    Case("copil planifier", dynamic(lambda h: _value({"date": _day(h, 40), "heure": "14h"}))),
+    Case("copil historique", M),
+    Case("copil planifier", C, dynamic(lambda h: _value({"date": _day(h, 40), "heure": "14h"}))),
     Case(
         "copil modifier",
+        C,
         dynamic(
             lambda h: _wrap("evenement", _event_id(h, upcoming=True, kind="copil"), lieu="Salle B")
         ),
     ),
-    Case("copil compte-rendu", dynamic(_copil_minutes)),
+    Case("copil compte-rendu", C, dynamic(_copil_minutes)),
     Case(
         "copil annuler",
+        C,
         dynamic(
             lambda h: _wrap("evenement", _event_id(h, upcoming=True, kind="copil"), motif="Report")
         ),
     ),
-    Case("evenement liste"),
-    Case("evenement ics", dynamic(lambda h: _wrap("evenement", _event_id(h, upcoming=True)))),
-    Case("evenement agenda"),
-    Case("evenement rappels", static({"recevoir": False})),
+    Case("evenement liste", M),
+    Case("evenement ics", M, dynamic(lambda h: _wrap("evenement", _event_id(h, upcoming=True)))),
+    Case("evenement agenda", M),
+    Case("evenement rappels", M, static({"recevoir": False})),
     Case(
         "evenement planifier",
+        C,
         dynamic(
             lambda h: _value(
                 {"type": "atelier", "titre": "Atelier CV", "date": _day(h, 20), "heure": "10h"}
@@ -233,6 +275,7 @@ CASES: list[Case] = [
     ),
     Case(
         "evenement modifier",
+        C,
         dynamic(
             lambda h: _wrap(
                 "evenement", _event_id(h, upcoming=True, kind="temps_fort"), lieu="Mairie"
@@ -241,26 +284,86 @@ CASES: list[Case] = [
     ),
     Case(
         "evenement annuler",
+        C,
         dynamic(lambda h: _wrap("evenement", _event_id(h, upcoming=True, kind="temps_fort"))),
     ),
     # newsletter
-    Case("newsletter proposer"),
-    Case("newsletter archives"),
-    Case("newsletter abonnement"),
-    Case("newsletter cadence"),
+    Case("newsletter proposer", M),
+    Case("newsletter archives", M),
+    Case("newsletter abonnement", M),
+    Case("newsletter cadence", M),
     Case(
         "newsletter cadence",
+        C,
         static({"texte": "1er mardi des mois impairs à 09:00, clôture J-7"}),
-        access="coordinator",
         note="changer le rythme",
     ),
-    Case("newsletter file"),
-    Case("newsletter ordre"),
-    Case("newsletter apercu"),
-    Case("newsletter planifier"),
-    Case("newsletter annuler"),
-    Case("newsletter publier", static({"introduction": "Bonjour à tout le réseau"})),
-    Case("newsletter reessayer"),
+    Case("newsletter file", C),
+    Case("newsletter ordre", C),
+    Case("newsletter apercu", C),
+    Case("newsletter planifier", C),
+    Case("newsletter annuler", C),
+    Case("newsletter publier", C, static({"introduction": "Bonjour à tout le réseau"})),
+    Case("newsletter reessayer", C),
+    # referents, onboarding, announcements, charter, audit
+    Case("referent liste", M),
+    Case(
+        "referent designer",
+        C,
+        dynamic(
+            lambda h: _value({"membre": h.person("conseiller"), "structure": _sid(h, "MDH Arlac")})
+        ),
+    ),
+    Case(
+        "referent suppleant",
+        C,
+        dynamic(
+            lambda h: _value(
+                {"membre": h.person("conseiller"), "structure": _sid(h, "MDH Capeyron")}
+            )
+        ),
+    ),
+    Case(
+        "referent retirer",
+        C,
+        dynamic(
+            lambda h: _value({"membre": h.person("conseiller"), "structure": _sid(h, "MDH Arlac")})
+        ),
+    ),
+    Case("referent synchroniser", C),
+    Case("inscription", G, dynamic(lambda h: _value({"structure": _sid(h, "Médiathèque")}))),
+    Case("inscriptions", R),
+    Case("annonce", R, dynamic(lambda h: _value({"salon": h.channel("annonces")}))),
+    Case(
+        "annonce",
+        C,
+        dynamic(lambda h: _value({"salon": h.channel("annonces"), "diffusion": "everyone"})),
+        note="@everyone",
+    ),
+    Case(
+        "annonce",
+        C,
+        dynamic(
+            lambda h: _value({"salon": h.channel("annonces"), "mention": _roles(h)["coordination"]})
+        ),
+        note="rôle non autorisé aux référents",
+    ),
+    Case(
+        "annonces modifier",
+        R,
+        dynamic(lambda h: _wrap("numero", _announcement_id(h))),
+        structure_scoped=True,
+    ),
+    Case(
+        "annonces retirer",
+        R,
+        dynamic(lambda h: _wrap("numero", _announcement_id(h))),
+        structure_scoped=True,
+    ),
+    Case("charte voir", G),
+    Case("charte publier", C, static({"fichier": CHARTER, "version": "v9"})),
+    Case("charte suivi", C),
+    Case("audit", C),
 ]
 
 

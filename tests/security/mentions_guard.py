@@ -5,8 +5,9 @@ the Aiguillage bot is tracked (emulator tests driving a bare discord.py client a
 bot); when a test ends, every message-bearing request the bot made (channel
 messages, edits, forum posts, interaction responses, followups and their edits) is checked:
 
-* ``@everyone`` / ``@here`` in the text never ping (no ``allowed_mentions``, or ``"everyone"``
-  in its ``parse``, would let them);
+* ``@everyone`` / ``@here`` never ping along with other text (no ``allowed_mentions``, or
+  ``"everyone"`` in its ``parse``, would let them); a coordinator's deliberate broadcast is
+  a content made of nothing but the chosen mentions, the text being in an embed;
 * ``<@&role>`` and ``<@user>`` ping only when their id is listed explicitly in
   ``allowed_mentions.roles`` / ``.users`` (a decision of the code: the newsletter's opt-in
   role), never through ``parse`` (which would let any user-provided text ping);
@@ -28,6 +29,9 @@ import pytest
 USER_MENTION = re.compile(r"<@!?(\d+)>")
 ROLE_MENTION = re.compile(r"<@&(\d+)>")
 EVERYONE = re.compile(r"@(everyone|here)")
+# A content made only of mentions was built by the code (e.g. a coordinator's /annonce
+# diffusion:@everyone puts the text in an embed): no typed text can ride along.
+ONLY_MENTIONS = re.compile(r"^(\s|@everyone|@here|<@&\d+>)*$")
 
 # (method, route template) -> where the message body is in the request.
 MESSAGE_ROUTES = {
@@ -79,7 +83,7 @@ def unwanted_pings(body: dict[str, Any]) -> list[str]:
     allowed = body.get("allowed_mentions")
     parse = {"users", "roles", "everyone"} if allowed is None else set(allowed.get("parse") or [])
     problems = []
-    if "everyone" in parse and EVERYONE.search(text):
+    if "everyone" in parse and EVERYONE.search(text) and not ONLY_MENTIONS.match(text):
         problems.append(f"@{EVERYONE.search(text).group(1)} would ping")  # type: ignore[union-attr]
     if "roles" in parse:
         problems += [f"role <@&{rid}> pinged through parse" for rid in ROLE_MENTION.findall(text)]
