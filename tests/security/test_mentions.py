@@ -37,10 +37,19 @@ from tests.security.mentions_guard import check_calls, message_body, unwanted_pi
         ({"content": "<@&42> <@7>"}, ["role <@&42>", "user <@7>"]),
         ({"embeds": [{"description": "@everyone <@&42>"}]}, []),  # embeds never ping
         (
-            {"components": [{"type": 17, "components": [{"type": 10, "content": "@everyone"}]}]},
+            {"components": [{"type": 17, "components": [{"type": 10, "content": "@everyone !"}]}]},
             ["@everyone"],
         ),
         ({"content": "ok", "message_reference": {"message_id": "1"}}, ["reply pings"]),
+        # A coordinator's broadcast: nothing but the chosen mentions, the text in an embed.
+        (
+            {
+                "content": "@everyone <@&42>",
+                "allowed_mentions": {"parse": ["everyone"], "roles": ["42"]},
+                "embeds": [{"description": "texte saisi"}],
+            },
+            [],
+        ),
     ],
 )
 def test_guard_flags_what_would_ping(body: dict[str, Any], expected: list[str]) -> None:
@@ -51,7 +60,7 @@ def test_guard_flags_what_would_ping(body: dict[str, Any], expected: list[str]) 
 
 
 def test_guard_reads_every_message_bearing_route() -> None:
-    bomb = {"content": "@everyone"}
+    bomb = {"content": "@everyone venez"}
     routes = [
         ("POST", "/channels/{channel_id}/messages", bomb),
         ("PATCH", "/channels/{channel_id}/messages/{message_id}", bomb),
