@@ -19,7 +19,7 @@ from hypothesis import strategies as st
 
 from bot.errors import PermissionRefused, UserError
 from bot.harness import BotHarness
-from tests.security.world import changed_tables, fingerprint
+from tests.security.world import changed_tables, fingerprint, settle
 
 SUB_COMMAND, SUB_COMMAND_GROUP = 1, 2
 STRING, INTEGER, BOOLEAN, USER, CHANNEL, ROLE, MENTIONABLE, NUMBER, ATTACHMENT = (
@@ -274,6 +274,7 @@ class Referee:
         assert bot is not None
         attachments = {k: v for k, v in options.items() if isinstance(v, tuple)}
         values = {k: v for k, v in options.items() if k not in attachments}
+        await settle(self.h)
         before = await fingerprint(bot.db)
         errors_before = bot.errors_seen
         missing_before = len(self._keys.seen)

@@ -23,7 +23,7 @@ import pytest
 
 from bot.permissions import ACCESS_RANK
 from tests.security.commands import CASES, Case, access_of, is_refusal, leaf_commands
-from tests.security.world import TwoNetworks, changed_tables, fingerprint
+from tests.security.world import TwoNetworks, changed_tables, fingerprint, settle
 
 PERSONAS = {
     "nouveau": "guest",
@@ -84,7 +84,7 @@ async def test_permission_matrix(world: TwoNetworks) -> None:
             options = await case.options(world)
             attachments = {k: v for k, v in options.items() if isinstance(v, tuple)}
             options = {k: v for k, v in options.items() if k not in attachments}
-            await world.emu.wait_idle()
+            await settle(world)
             before = await fingerprint(bot.db)
             calls_before = len(world.emu.calls)
             errors_before = bot.errors_seen

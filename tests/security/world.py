@@ -67,6 +67,16 @@ class TwoNetworks(BotHarness):
         return await self.emu.slash(self.guild_b, self.network_b.people[person], command, **kwargs)
 
 
+async def settle(h: BotHarness) -> None:
+    """Let background work finish (deliveries woken by a commit, their Discord calls), so a
+    fingerprint taken now is not changed later by an earlier, allowed action."""
+    assert h.bot is not None
+    for _ in range(2):
+        await h.emu.wait_idle()
+        await h.bot.scheduler.run_due()  # waits for an in-flight dispatch pass (its lock)
+    await h.emu.wait_idle()
+
+
 async def fingerprint(db: Database, guild_id: int | None = None) -> dict[str, str]:
     """table -> "rows:sha256" of every row (of one guild, or all), ordered by primary key."""
     out: dict[str, str] = {}
