@@ -17,11 +17,11 @@ from bot.clock import PARIS
 from bot.errors import UserError
 from bot.i18n import locale_of, t
 from bot.permissions import coordinator_only, open_to_all
+from bot.roles import RoleChangeRefused, change_role, role_problem
 from cogs.charter import tracking, versions
 from cogs.charter.errors import CharterError
 from cogs.charter.extract import MAX_BYTES, extract_text
 from cogs.charter.render import announcement_embed, charter_pages, tracking_embed
-from cogs.charter.roles import RoleChangeRefused, change_role, role_problem
 from cogs.charter.views import AcceptButton, CharterPages, accept_view
 from db.models.charter import CharterVersion
 from db.models.core import ScheduledDelivery

@@ -16,10 +16,10 @@ from bot.client import AiguillageBot
 from bot.errors import UserError
 from bot.i18n import locale_of, t
 from bot.permissions import is_coordinator, open_to_all, referent_or_coordinator
+from bot.roles import RoleChangeRefused, change_role, role_problem
 from cogs.onboarding import requests
 from cogs.onboarding.errors import OnboardingError
 from cogs.onboarding.render import charter_embed, request_embed
-from cogs.onboarding.roles import RoleChangeRefused, change_role, role_problem
 from cogs.onboarding.views import (
     DYNAMIC_ITEMS,
     DecisionButton,

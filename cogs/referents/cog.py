@@ -15,6 +15,7 @@ from bot.client import AiguillageBot
 from bot.errors import UserError
 from bot.i18n import locale_of, t
 from bot.permissions import coordinator_only, member_only
+from bot.roles import RoleChangeRefused, change_role, create_role, role_problem
 from cogs.referents import assignments
 from cogs.referents.errors import ReferentError
 from cogs.referents.reconcile import (
@@ -24,7 +25,6 @@ from cogs.referents.reconcile import (
     structure_role_name,
 )
 from cogs.referents.render import overview_embeds, reconcile_report
-from cogs.referents.roles import RoleChangeRefused, change_role, create_role, role_problem
 from db.models.structures import ReferentRank
 from db.network import active_structures, rank_structures
 

@@ -2,8 +2,7 @@
 
 Role hierarchy and a missing "Manage Roles" permission are the two usual reasons Discord
 refuses (error 50013); both become a precise message naming the role and what to move.
-Copies of this module live in cogs/referents, cogs/onboarding and cogs/charter (cogs do not
-import each other); it belongs in the runtime (bot/roles.py) once the lead moves it.
+Shared by every capability that manages roles (referents, onboarding, charter).
 """
 
 from __future__ import annotations
