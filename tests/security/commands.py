@@ -364,6 +364,10 @@ CASES: list[Case] = [
     Case("charte publier", C, static({"fichier": CHARTER, "version": "v9"})),
     Case("charte suivi", C),
     Case("audit", C),
+    # public guide
+    Case("guide lien", M),
+    Case("guide publier", C, static({"titre": "Guide numérique de Mérignac"})),
+    Case("guide retirer", C),
 ]
 
 

@@ -52,9 +52,19 @@ class TwoNetworks(BotHarness):
             for module_name in discover_modules("demo"):
                 if module_name.rsplit(".", 1)[0] not in loaded:
                     continue
-                seed = getattr(importlib.import_module(module_name), "seed_demo", None)
-                if seed is not None:
+                module = importlib.import_module(module_name)
+                seed = getattr(module, "seed_demo", None)
+                if seed is None:
+                    continue
+                # A public address is unique across networks: the second one gets its own.
+                slug = getattr(module, "DEMO_SLUG", None)
+                if slug is not None:
+                    module.DEMO_SLUG = "pessac"
+                try:
                     await seed(self.bot, network.guild_id, dict(network.people))
+                finally:
+                    if slug is not None:
+                        module.DEMO_SLUG = slug
             await assign_demo_referents(self.bot, network)
         await self.emu.wait_idle()
 
