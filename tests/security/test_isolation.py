@@ -195,11 +195,11 @@ async def test_guild_a_ids_used_from_guild_b_change_nothing_in_a(world: TwoNetwo
                 result = await h.slash_b(
                     "coordinateur", leaf.path, options=options, attachments=attachments or None
                 )
+                label = f"/{leaf.path} {target}={value!r} from guild B"
                 if result.modal is not None and MARKER in str(result.modal):
                     problems.append(f"{label}: a form prefilled with guild A's data")
                 await settle(h)
                 attempts += 1
-                label = f"/{leaf.path} {target}={value!r} from guild B"
                 if h.bot.errors_seen != errors or "erreur inattendue" in (result.text or ""):
                     problems.append(f"{label}: unexpected error {result.text[:200]}")
                 # The name typed is quoted back ("no structure matches « … »"): not a leak.
