@@ -77,6 +77,8 @@ def extract_text(filename: str, data: bytes) -> str:
         raise
     except Exception as exc:  # a corrupt upload is the member's problem to fix, not a crash
         raise CharterError("charter.unreadable", filename=filename) from exc
+    # U+0000 carries nothing and PostgreSQL text cannot hold it.
+    text = text.replace("\x00", "")
     text = re.sub(r"\n{3,}", "\n\n", text.replace("\r\n", "\n")).strip()
     if not text:
         raise CharterError("charter.empty_text", filename=filename)
