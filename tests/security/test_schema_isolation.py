@@ -14,6 +14,10 @@ from db.models import Base
 # Unique keys that are global on purpose, and why that leaks nothing.
 GLOBAL_UNIQUE_KEYS = {
     ("events", ("uid",)): "iCalendar UID: a random UUID (plus the guild id), unique worldwide",
+    ("guide_publications", ("slug",)): (
+        "the public web address of a guide: one namespace for every network, and the guide "
+        "it names is public anyway"
+    ),
 }
 
 # Tables that are not per-guild data, and why.
