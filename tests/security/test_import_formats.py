@@ -98,7 +98,7 @@ def _french_issues(error: Any) -> None:
 @settings(max_examples=250, deadline=None)
 @given(directory_files())
 def test_directory_files_parse_or_are_refused_in_french(file: tuple[str, bytes]) -> None:
-    from cogs.directory.standard import ParsedFile, StandardFileError, parse_standard_file
+    from db.directory.standard import ParsedFile, StandardFileError, parse_standard_file
 
     filename, data = file
     try:
@@ -120,7 +120,7 @@ async def test_directory_import_on_both_engines(
 ) -> None:
     """Applied, or refused with nothing changed — on SQLite and PostgreSQL (a NUL character
     or a 6000-character cell must not reach the database as an unexpected error)."""
-    from cogs.directory.standard import StandardFileError, import_bytes
+    from db.directory.standard import StandardFileError, import_bytes
 
     filename, data = file
     before = await fingerprint(database)
@@ -190,7 +190,7 @@ def test_newsletter_files_are_checked_by_content(document: tuple[str, bytes], na
 async def test_a_nul_character_is_refused_or_stored(database: Database, filename: str) -> None:
     """Deterministic companion of the property: NUL inside a name (PostgreSQL text cannot
     hold it) is either refused in French or stored without it, never a database error."""
-    from cogs.directory.standard import StandardFileError, import_bytes
+    from db.directory.standard import StandardFileError, import_bytes
 
     row = dict(SAMPLE[0], nom="Médiathèque\x00 du centre")
     data = json.dumps([row]).encode() if filename.endswith(".json") else as_csv([row], ",").encode()
