@@ -69,6 +69,7 @@ async def test_random_hostile_calls(h: BotHarness, data: st.DataObject) -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.timeout(1800)
 @settings(FUZZ, max_examples=600, derandomize=False)
 @given(data=st.data())
 async def test_random_hostile_calls_long(h: BotHarness, data: st.DataObject) -> None:
