@@ -7,6 +7,7 @@ coordinators are told, and ``/livraisons relancer`` works once the cause is fixe
 from __future__ import annotations
 
 import asyncio
+import re
 from collections.abc import AsyncIterator
 from datetime import timedelta
 from pathlib import Path
@@ -22,6 +23,10 @@ from db.models.core import DeliveryStatus
 
 # Time between the emulator answering 429 and a request that was already on its way.
 IN_FLIGHT = 0.05
+# Routes under the bot token's global rate limit. Interaction answers and followups are
+# webhook calls without the token: Discord keeps them out of the global limit (and
+# discord.py sends them through its webhook adapter, which has its own limiter).
+BOT_ROUTES = r"^/(channels|guilds|users|applications)/"
 
 
 @pytest.fixture
@@ -71,7 +76,8 @@ def early_retries(calls: list[Call]) -> list[str]:
                 break
             # Discord's buckets are per route and resource (channel, interaction...).
             same_route = (later.method, later.path) == (limited.method, limited.path)
-            if (same_route or is_global) and elapsed > IN_FLIGHT:
+            under_global = is_global and re.match(BOT_ROUTES, later.path) is not None
+            if (same_route or under_global) and elapsed > IN_FLIGHT:
                 kind = "global " if is_global else ""
                 problems.append(
                     f"{later.method} {later.path} {elapsed:.3f}s after a {kind}429 "
@@ -98,7 +104,8 @@ async def test_429_storm_with_a_global_limit_is_waited_out(h: BotHarness) -> Non
         h.slash("membre", "aide"),
         h.slash("referent", "aide"),
     )
-    emu.inject("*", r".", status=429, retry_after=0.6, times=1, global_=True)
+    # The global limit is the bot token's: it comes on an authenticated route.
+    emu.inject("*", BOT_ROUTES, status=429, retry_after=0.6, times=1, global_=True)
     third = await schedule_message(h, "entraide", "Après la limite globale", timedelta(minutes=1))
     answers += await asyncio.gather(
         h.advance(timedelta(minutes=2)),
@@ -119,7 +126,10 @@ async def test_429_storm_with_a_global_limit_is_waited_out(h: BotHarness) -> Non
     storm = emu.calls[start:]
     assert sum(1 for c in storm if c.status == 429) >= 7, "the storm did not happen"
     assert any(c.status == 429 and c.response.get("global") for c in storm)
-    assert not early_retries(storm), early_retries(storm)
+    timeline = [
+        f"{c.timestamp - storm[0].timestamp:.3f} {c.method} {c.path} {c.status}" for c in storm
+    ]
+    assert not early_retries(storm), (early_retries(storm), timeline)
     assert bot.errors_seen == errors_before
 
 
@@ -133,22 +143,24 @@ async def test_429_storm_with_a_global_limit_is_waited_out(h: BotHarness) -> Non
     ),
 )
 async def test_a_global_429_during_a_route_429_is_waited_out(h: BotHarness) -> None:
+    bot = h.bot
+    assert bot is not None
     emu = h.emu
-    await schedule_message(h, "entraide", "Atelier CV jeudi", timedelta(minutes=5))
-    emu.inject("POST", r"/channels/\d+/messages$", status=429, retry_after=0.25, times=1)
-    emu.inject(
-        "POST",
-        r"/interactions/\d+/[^/]+/callback",
-        status=429,
-        retry_after=0.6,
-        times=1,
-        global_=True,
-    )
+    entraide, annonces = h.channel("entraide"), h.channel("annonces")
+    emu.inject("POST", rf"/channels/{entraide}/messages$", status=429, retry_after=0.25)
+    emu.inject("GET", rf"/channels/{annonces}$", status=429, retry_after=0.8, global_=True)
     start = len(emu.calls)
-    await asyncio.gather(h.advance(timedelta(minutes=6)), h.slash("membre", "aide"))
-    await emu.wait_idle()
-    assert sum(1 for c in emu.calls[start:] if c.status == 429) == 2
-    assert not early_retries(emu.calls[start:]), early_retries(emu.calls[start:])
+
+    async def then_fetch() -> None:
+        await asyncio.sleep(0.05)  # while the post sleeps on its own 429
+        await bot.http.get_channel(annonces)
+
+    channel = bot.get_channel(entraide)
+    assert channel is not None
+    await asyncio.gather(channel.send("Atelier CV jeudi"), then_fetch())
+    calls = emu.calls[start:]
+    assert [c.status for c in calls].count(429) == 2
+    assert not early_retries(calls), early_retries(calls)
 
 
 async def test_429s_beyond_discord_py_retries_leave_the_delivery_pending_then_sent(
