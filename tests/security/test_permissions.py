@@ -77,8 +77,11 @@ async def test_permission_matrix(world: TwoNetworks) -> None:
         if case.command not in commands:
             continue  # reported by test_every_command_has_a_case
         access = case.access
-        # Refused people first: they must leave the world exactly as they found it.
-        order = sorted(PERSONAS, key=lambda p: allowed(case, access, p))
+        # Refused people first: they must leave the world exactly as they found it. Of the
+        # allowed, the least privileged and the coordinator are enough to show it works.
+        refused = [p for p in PERSONAS if not allowed(case, access, p)]
+        allowed_ones = [p for p in PERSONAS if allowed(case, access, p)]
+        order = refused + list(dict.fromkeys([allowed_ones[0], allowed_ones[-1]]))
         for persona in order:
             expected_ok = allowed(case, access, persona)
             options = await case.options(world)
