@@ -64,8 +64,8 @@ def access_of(command: app_commands.Command) -> str:
 # Permission refusals (not bad input): the runtime's, and the capabilities' own checks on
 # who may act on a given structure, announcement, registration or mention.
 REFUSAL_KEY = re.compile(
-    r"(^core\.refused\.|\.not_yours$|\.not_author$|\.not_allowed$|_coordinators_only$"
-    r"|\.mention_not_allowed$)"
+    r"(^core\.refused\.|[._]not_yours$|\.not_author$|\.not_owner$|\.not_allowed$"
+    r"|_coordinators_only$|\.mention_not_allowed$)"
 )
 
 
@@ -185,6 +185,21 @@ def _roles(h: BotHarness) -> dict[str, int]:
 def _sid(h: BotHarness, name: str) -> int:
     assert h.network is not None
     return h.network.structures[name]
+
+
+async def _referent_document(h: BotHarness) -> int:
+    """A library document of guild A filed by the CCAS referent for the CCAS."""
+    from db.models import Document
+
+    assert h.bot is not None
+    async with h.bot.db.session() as session:
+        found = await session.scalar(
+            select(Document.id)
+            .where(Document.guild_id == h.guild_id, Document.owner_id == h.person("referent"))
+            .order_by(Document.id)
+        )
+    assert found is not None, "the demo library has no document by the CCAS referent"
+    return int(found)
 
 
 async def _announcement_id(h: BotHarness) -> int:
@@ -364,6 +379,30 @@ CASES: list[Case] = [
     Case("charte publier", C, static({"fichier": CHARTER, "version": "v9"})),
     Case("charte suivi", C),
     Case("audit", C),
+    # library
+    Case("doc chercher", M, static({"requete": "CAF"})),
+    Case("doc recents", M),
+    Case("doc tags", M),
+    Case(
+        "doc ajouter", M, static({"titre": "Fiche pratique", "lien": "https://exemple.org/fiche"})
+    ),
+    Case(
+        "doc remplacer",
+        M,
+        dynamic(
+            lambda h: _wrap(
+                "document", _referent_document(h), lien="https://exemple.org/v2", note="maj"
+            )
+        ),
+        structure_scoped=True,
+    ),
+    Case(
+        "doc supprimer",
+        M,
+        dynamic(lambda h: _wrap("document", _referent_document(h))),
+        structure_scoped=True,
+    ),
+    Case("doc restaurer", C, dynamic(lambda h: _wrap("document", _referent_document(h)))),
     # public guide
     Case("guide lien", M),
     Case("guide publier", C, static({"titre": "Guide numérique de Mérignac"})),

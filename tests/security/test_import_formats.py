@@ -199,3 +199,50 @@ async def test_a_nul_character_is_refused_or_stored(database: Database, filename
             await import_bytes(session, 4242, data, filename, now=datetime(2027, 3, 1, tzinfo=UTC))
     except StandardFileError as error:
         _french_issues(error)
+
+
+def _library_samples() -> list[tuple[str, bytes]]:
+    from bot.library import generate
+
+    return [
+        ("fiche.pdf", generate.make_pdf("Fiche", ["Texte de la fiche."])),
+        ("fiche.docx", generate.make_docx("Fiche", ["Texte."], table=[["a", "b"]])),
+        ("fiche.odt", generate.make_odt("Fiche", ["Texte."])),
+        ("tableau.ods", generate.make_ods([["a", "b"], ["1", "2"]])),
+        ("tableau.xlsx", generate.make_xlsx([["a", "b"], ["1", "2"]])),
+        ("diapo.pptx", generate.make_pptx([("Titre", "Texte")])),
+        ("notes.md", generate.make_markdown("Notes", ["Texte."])),
+    ]
+
+
+LIBRARY_SAMPLES = _library_samples()
+
+
+@st.composite
+def library_files(draw: st.DrawFn) -> tuple[str, bytes]:
+    """A real document of every kind the library takes, cut, padded or renamed."""
+    name, base = draw(st.sampled_from(LIBRARY_SAMPLES))
+    other, _ = draw(st.sampled_from(LIBRARY_SAMPLES))
+    cut = draw(st.integers(0, len(base)))
+    noise = draw(st.binary(max_size=200))
+    data = draw(st.sampled_from([base, base[:cut], base[:cut] + noise, noise + base, noise]))
+    return draw(st.sampled_from([name, other, "../" + name, name + ".exe"])), data
+
+
+@settings(max_examples=200, deadline=None)
+@given(library_files())
+def test_library_files_are_filed_or_refused_in_french(file: tuple[str, bytes]) -> None:
+    from bot.i18n import t
+    from bot.library.errors import LibraryError
+    from bot.library.extraction import check_and_extract
+
+    filename, data = file
+    try:
+        extracted = check_and_extract(data, filename)
+    except LibraryError as error:
+        message = t(error.key, "fr", **error.kwargs)
+        assert message != error.key and "{" not in message, message
+    else:
+        assert "/" not in extracted.filename and "\\" not in extracted.filename
+        assert not extracted.filename.startswith(".")
+        assert isinstance(extracted.text, str)

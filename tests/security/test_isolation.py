@@ -251,3 +251,37 @@ async def test_web_pages_of_guild_b_show_nothing_of_guild_a(world: TwoNetworks) 
     leaks = [b[:200] for b in bodies if MARKER in b]
     assert not leaks, leaks
     assert len(bodies) >= 3, routes
+
+
+async def test_document_search_of_guild_b_finds_nothing_of_guild_a(world: TwoNetworks) -> None:
+    """The library's full-text index is shared by every network on the database: a word
+    only guild A's document holds is found in A, never from B (search, autocomplete)."""
+    h = world
+    assert h.bot is not None
+    word = "zorglubophone"
+    await h.bot.documents.add(
+        guild_id=h.guild_id,
+        title=f"{MARKER} fiche interne",
+        data=f"# Procédure interne\n\nLe {word} se configure ainsi.\n".encode(),
+        filename="procedure.md",
+        category="procedure",
+        tags=["interne"],
+        owner_id=h.person("coordinateur"),
+    )
+    own = await h.slash("membre", "doc chercher", options={"requete": word})
+    assert MARKER in own.text, own.text[:300]  # positive control: A finds its document
+    for person in ("coordinateur", "membre"):
+        for query in (word, MARKER, "fiche interne", "procédure"):
+            result = await h.slash_b(person, "doc chercher", options={"requete": query})
+            shown = (result.text or "").replace(query, "")
+            assert MARKER not in shown and word not in shown, (person, query, result.text[:300])
+    for option in ("tag", "structure"):
+        choices = await h.emu.autocomplete(
+            h.guild_b,
+            h.network_b.people["membre"],
+            "doc chercher",
+            focused=option,
+            value="inter" if option == "tag" else "",
+            options={"requete": "interne"},
+        )
+        assert not any(MARKER in str(c) or word in str(c) or "interne" in str(c) for c in choices)
