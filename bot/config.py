@@ -6,6 +6,7 @@ A wrong or missing setting stops the program with one clear message naming the v
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -124,6 +125,14 @@ def _french(error: dict) -> str:  # type: ignore[type-arg]
     return template.format(**(error.get("ctx") or {}))
 
 
+_URL_PASSWORD = re.compile(r"(://[^:/@\s]*):[^@\s]*@")
+
+
+def _mask_passwords(text: str) -> str:
+    """Error messages quote the value read: never with a database password in it."""
+    return _URL_PASSWORD.sub(r"\1:***@", text)
+
+
 def load_settings(**overrides: object) -> Settings:
     """Read settings; raise :class:`ConfigError` with the variable's name on any problem."""
     try:
@@ -133,5 +142,9 @@ def load_settings(**overrides: object) -> Settings:
         for error in exc.errors():
             field = str(error["loc"][0]) if error["loc"] else "?"
             message = _french(error)
-            problems.append(f"{_env_name(field)} : {message} (valeur lue : {error.get('input')!r})")
+            problems.append(
+                _mask_passwords(
+                    f"{_env_name(field)} : {message} (valeur lue : {error.get('input')!r})"
+                )
+            )
         raise ConfigError("Configuration invalide.\n  " + "\n  ".join(problems)) from None

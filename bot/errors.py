@@ -29,7 +29,7 @@ class UserError(Exception):
         self.kwargs = kwargs
 
     def render(self, locale: str) -> str:
-        return t(self.key, locale, **self.kwargs)
+        return t(self.key, locale, **_quoted(self.kwargs))
 
 
 class PermissionRefused(app_commands.CheckFailure):
@@ -37,6 +37,30 @@ class PermissionRefused(app_commands.CheckFailure):
         super().__init__(key)
         self.key = key
         self.kwargs = kwargs
+
+
+# Discord refuses a message over 2000 characters: an error answer that long is never seen.
+MESSAGE_LIMIT = 2000
+# What a refusal quotes of the user's own input (a string option may hold 6000 characters).
+QUOTE_LIMIT = 200
+
+
+def _quoted(kwargs: dict[str, Any]) -> dict[str, Any]:
+    """Long values the message quotes back are cut, so the explanation stays readable."""
+    return {
+        key: (
+            value[:QUOTE_LIMIT] + "…"
+            if isinstance(value, str) and len(value) > QUOTE_LIMIT
+            else value
+        )
+        for key, value in kwargs.items()
+    }
+
+
+def fit_message(content: str) -> str:
+    if len(content) <= MESSAGE_LIMIT:
+        return content
+    return content[: MESSAGE_LIMIT - 1] + "…"
 
 
 def new_error_id() -> str:
@@ -56,7 +80,7 @@ def describe_error(error: BaseException, locale: str) -> tuple[str, bool]:
     """(message for the user, whether it is unexpected and must be logged with a trace)."""
     error = _unwrap(error)
     if isinstance(error, UserError | PermissionRefused):
-        return t(error.key, locale, **error.kwargs), False
+        return t(error.key, locale, **_quoted(error.kwargs)), False
     if isinstance(error, app_commands.NoPrivateMessage):
         return t("core.refused.guild_only", locale), False
     if isinstance(error, app_commands.CommandOnCooldown):
@@ -79,6 +103,7 @@ def describe_error(error: BaseException, locale: str) -> tuple[str, bool]:
 
 
 async def send_ephemeral(interaction: discord.Interaction, content: str) -> None:
+    content = fit_message(content)
     try:
         if interaction.response.is_done():
             await interaction.followup.send(

@@ -88,7 +88,9 @@ class BotHarness:
             await upgrade(bot.db.engine)
             assert self.network is not None
             await seed_demo_database(bot, self.network)
-        self._task = asyncio.create_task(bot.start("emulated-token"), name="bot")
+        # The token the settings hold, as ``run`` does (tests use a recognisable fake one).
+        token = bot.settings.require_token()
+        self._task = asyncio.create_task(bot.start(token), name="bot")
         ready = asyncio.create_task(bot.wait_until_ready())
         done, _ = await asyncio.wait(
             {self._task, ready}, timeout=30, return_when=asyncio.FIRST_COMPLETED

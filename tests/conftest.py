@@ -22,6 +22,9 @@ from sqlalchemy.engine import make_url
 from db.engine import Database
 from db.migrate import upgrade
 
+# After every test: no message the bot sent could ping anyone it did not choose (issue 10).
+pytest_plugins = ["tests.security.mentions_guard"]
+
 PG_URL = os.environ.get(
     "AIGUILLAGE_TEST_PG_URL", "postgresql+asyncpg://postgres@127.0.0.1:5432/test"
 )

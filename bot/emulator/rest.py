@@ -707,17 +707,63 @@ class RestMixin:
             out.append(att)
         return out
 
-    def _parse_mentions(self: EmulatedDiscord, content: str, channel: st.ChannelState) -> tuple:
+    def _parse_mentions(
+        self: EmulatedDiscord,
+        content: str,
+        channel: st.ChannelState,
+        allowed: dict[str, Any] | None = None,
+        author_id: int | None = None,
+        *,
+        webhook: bool = False,
+    ) -> tuple:
+        """Who the message really pings, as Discord decides it.
+
+        Without ``allowed_mentions`` every mention in the content pings; with it, only the
+        types in ``parse`` and the ids listed (an empty object pings nobody). @everyone,
+        @here and non-mentionable roles also need Mention Everyone, except for webhook
+        messages (interaction responses), which are not checked against permissions.
+        """
+        if allowed is None:
+            parse = {"users", "roles", "everyone"}
+            listed_users: set[int] = set()
+            listed_roles: set[int] = set()
+        else:
+            parse = set(allowed.get("parse") or [])
+            listed_users = {int(u) for u in allowed.get("users") or []}
+            listed_roles = {int(r) for r in allowed.get("roles") or []}
+            for kind, listed in (("users", listed_users), ("roles", listed_roles)):
+                if kind in parse and listed:
+                    raise form_error(
+                        f"allowed_mentions.{kind}",
+                        "MESSAGE_ALLOWED_MENTIONS_PARSE_EXCLUSIVE",
+                        f'parse:["{kind}"] and {kind}: [ids...] are mutually exclusive.',
+                    )
+        guild = channel.guild
+        may_mention_all = webhook or (
+            guild is not None
+            and author_id is not None
+            and author_id in guild.members
+            and bool(guild.channel_permissions(author_id, channel) & st.MENTION_EVERYONE)
+        )
         users = []
-        roles = []
         for uid in dict.fromkeys(int(x) for x in re.findall(r"<@!?(\d+)>", content)):
             user = self._users.get(uid)
-            if user is not None:
+            if user is not None and ("users" in parse or uid in listed_users):
                 users.append(user.to_payload())
-        for rid in dict.fromkeys(re.findall(r"<@&(\d+)>", content)):
-            if channel.guild is not None and int(rid) in channel.guild.roles:
-                roles.append(rid)
-        return users, roles, "@everyone" in content or "@here" in content
+        roles = []
+        for rid in dict.fromkeys(int(x) for x in re.findall(r"<@&(\d+)>", content)):
+            role = guild.roles.get(rid) if guild is not None else None
+            if role is None or not ("roles" in parse or rid in listed_roles):
+                continue
+            if role.mentionable or may_mention_all:
+                roles.append(str(rid))
+        everyone = (
+            ("@everyone" in content or "@here" in content)
+            and "everyone" in parse
+            and guild is not None  # nobody to ping in a DM
+            and may_mention_all
+        )
+        return users, roles, everyone
 
     def build_message(
         self: EmulatedDiscord,
@@ -762,7 +808,13 @@ class RestMixin:
         )
         if not has_body and not msg_flags & LOADING:
             raise ApiError(400, 50006, "Cannot send an empty message")
-        mentions, mention_roles, everyone = self._parse_mentions(content, channel)
+        mentions, mention_roles, everyone = self._parse_mentions(
+            content,
+            channel,
+            body.get("allowed_mentions"),
+            author.id,
+            webhook=record is not None,
+        )
         mid = self.next_id()
         msg: dict[str, Any] = {
             "type": type,
@@ -848,7 +900,13 @@ class RestMixin:
                     "content", "BASE_TYPE_MAX_LENGTH", "Must be 2000 or fewer in length."
                 )
             msg["content"] = content
-            users, roles, everyone = self._parse_mentions(content, channel)
+            users, roles, everyone = self._parse_mentions(
+                content,
+                channel,
+                body.get("allowed_mentions"),
+                int(msg["author"]["id"]),
+                webhook="webhook_id" in msg,
+            )
             msg.update(mentions=users, mention_roles=roles, mention_everyone=everyone)
         if "embeds" in body:
             msg["embeds"] = self._normalize_embeds(body["embeds"] or [])

@@ -308,7 +308,9 @@ class AnnouncementsCog(commands.Cog):
         announcement_id = int(delivery.payload["announcement_id"])
         async with self.bot.db.session() as session:
             announcement = await session.get(Announcement, announcement_id)
-        if announcement is None or announcement.status != AnnouncementStatus.SCHEDULED:
+        # FAILED too: `/livraisons relancer` after a fix must publish it, not skip it.
+        retriable = (AnnouncementStatus.SCHEDULED, AnnouncementStatus.FAILED)
+        if announcement is None or announcement.status not in retriable:
             return {"skipped": announcement.status if announcement else "deleted"}
         channel = await self.bot.resolve_channel(announcement.channel_id)
         if channel is None:
@@ -318,7 +320,13 @@ class AnnouncementsCog(commands.Cog):
             )
         guild = self.bot.get_guild(guild_id)
         author = guild.get_member(announcement.author_id) if guild else None
-        content, mentions = message_parts(announcement)
+        existing = {role.id for role in guild.roles} if guild else None
+        content, mentions = message_parts(announcement, existing)
+        lost = [
+            r
+            for r in announcement.mention_role_ids or ()
+            if existing is not None and r not in existing
+        ]
         files = []
         if announcement.attachment_sha256 and announcement.attachment_filename:
             data = await self.bot.storage.get(announcement.attachment_sha256)
@@ -365,10 +373,22 @@ class AnnouncementsCog(commands.Cog):
                 details={"message_id": message.id, "crossposted": crossposted},
                 session=session,
             )
+        if lost:
+            await self.bot.notify_coordinators(
+                guild_id,
+                t(
+                    "announcements.mention_role_gone",
+                    "fr",
+                    number=announcement.id,
+                    title=announcement.title,
+                    count=len(lost),
+                ),
+            )
         return {
             "message_id": message.id,
             "channel_id": announcement.channel_id,
             "crossposted": crossposted,
+            "lost_role_mentions": lost,
         }
 
     async def _mark_failed(self, announcement: Announcement) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 import discord
@@ -25,7 +26,14 @@ def announcement_embed(announcement: Announcement, author_name: str) -> discord.
     )
 
 
-def message_parts(announcement: Announcement) -> tuple[str | None, dict[str, Any]]:
-    """(content with only the chosen mentions, stored allowed_mentions spec)."""
+def message_parts(
+    announcement: Announcement, existing_role_ids: set[int] | None = None
+) -> tuple[str | None, dict[str, Any]]:
+    """(content with only the chosen mentions, stored allowed_mentions spec).
+
+    With ``existing_role_ids``, roles deleted since the announcement was written are left
+    out (Discord would show them as "@deleted-role")."""
     plan = mentions_of(announcement)
+    if existing_role_ids is not None:
+        plan = replace(plan, role_ids=tuple(r for r in plan.role_ids if r in existing_role_ids))
     return plan.content, plan.allowed_mentions()

@@ -13,6 +13,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.csv_safety import safe_row
 from cogs.audit.errors import AuditError
 from db.models.core import AuditEntry
 
@@ -121,17 +122,22 @@ async def export_csv(
 ) -> tuple[str, int]:
     rows, total = await search(session, guild_id, audit_filter, page=0, page_size=EXPORT_MAX)
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # CRLF (RFC 4180): the writer then quotes any cell holding a CR or LF, so a typed line
+    # break cannot start a new row (and a formula) in a spreadsheet.
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
+    # Targets and details quote what people typed (titles, names): never formulas.
     for row in rows:
         writer.writerow(
-            (
-                row.at.astimezone(PARIS).isoformat(timespec="seconds"),
-                str(row.actor_id or ""),
-                row.action,
-                row.target,
-                str(row.structure_id or ""),
-                json.dumps(row.details or {}, ensure_ascii=False, sort_keys=True),
+            safe_row(
+                (
+                    row.at.astimezone(PARIS).isoformat(timespec="seconds"),
+                    str(row.actor_id or ""),
+                    row.action,
+                    row.target,
+                    str(row.structure_id or ""),
+                    json.dumps(row.details or {}, ensure_ascii=False, sort_keys=True),
+                )
             )
         )
     return buffer.getvalue(), total

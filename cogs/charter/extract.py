@@ -10,6 +10,10 @@ from pathlib import PurePath
 from cogs.charter.errors import CharterError
 
 MAX_BYTES = 10 * 1024 * 1024
+# A DOCX is a zip: a few kilobytes can inflate to gigabytes when python-docx reads it (a
+# "zip bomb"). A real charter is far below this once unzipped.
+MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
+MAX_ZIP_MEMBERS = 2000
 SUPPORTED = (".pdf", ".docx", ".md", ".markdown", ".txt")
 
 
@@ -18,6 +22,25 @@ def _pdf_text(data: bytes) -> str:
 
     reader = PdfReader(io.BytesIO(data))
     return "\n\n".join((page.extract_text() or "").strip() for page in reader.pages)
+
+
+def check_archive(data: bytes, filename: str) -> None:
+    """Refuse a zip whose members would inflate beyond MAX_UNZIPPED_BYTES. The sizes are the
+    central directory's; zipfile stops at them and fails the CRC if they lie."""
+    import zipfile
+
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            members = archive.infolist()
+    except (zipfile.BadZipFile, ValueError) as exc:
+        raise CharterError("charter.unreadable", filename=filename) from exc
+    unzipped = sum(member.file_size for member in members)
+    if len(members) > MAX_ZIP_MEMBERS or unzipped > MAX_UNZIPPED_BYTES:
+        raise CharterError(
+            "charter.archive_too_big",
+            filename=filename,
+            max_mb=MAX_UNZIPPED_BYTES // (1024 * 1024),
+        )
 
 
 def _docx_text(data: bytes) -> str:
@@ -46,6 +69,7 @@ def extract_text(filename: str, data: bytes) -> str:
         if suffix == ".pdf":
             text = _pdf_text(data)
         elif suffix == ".docx":
+            check_archive(data, filename)
             text = _docx_text(data)
         else:
             text = _plain_text(data)
@@ -53,6 +77,8 @@ def extract_text(filename: str, data: bytes) -> str:
         raise
     except Exception as exc:  # a corrupt upload is the member's problem to fix, not a crash
         raise CharterError("charter.unreadable", filename=filename) from exc
+    # U+0000 carries nothing and PostgreSQL text cannot hold it.
+    text = text.replace("\x00", "")
     text = re.sub(r"\n{3,}", "\n\n", text.replace("\r\n", "\n")).strip()
     if not text:
         raise CharterError("charter.empty_text", filename=filename)

@@ -8,6 +8,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from bot.csv_safety import safe_row
+
 UNKNOWN_STRUCTURE = "—"
 
 
@@ -91,17 +93,22 @@ CSV_HEADER = ("membre", "identifiant_discord", "structure", "version", "statut",
 def tracking_csv(tracking: Tracking) -> str:
     """CSV (UTF-8 with BOM added by the caller if needed for spreadsheets), one row per member."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    # CRLF (RFC 4180): the writer then quotes any cell holding a CR or LF, so a typed line
+    # break cannot start a new row (and a formula) in a spreadsheet.
+    writer = csv.writer(buffer, lineterminator="\r\n")
     writer.writerow(CSV_HEADER)
+    # Nicknames and structure names are typed by people: never formulas in a spreadsheet.
     for member in tracking.members:
         writer.writerow(
-            (
-                member.display_name,
-                str(member.user_id),
-                member.structure_name,
-                tracking.version_label,
-                "acceptée" if member.accepted else "en attente",
-                member.accepted_at.isoformat() if member.accepted_at else "",
+            safe_row(
+                (
+                    member.display_name,
+                    str(member.user_id),
+                    member.structure_name,
+                    tracking.version_label,
+                    "acceptée" if member.accepted else "en attente",
+                    member.accepted_at.isoformat() if member.accepted_at else "",
+                )
             )
         )
     return buffer.getvalue()

@@ -215,7 +215,19 @@ def read_records(data: bytes, filename: str = "") -> tuple[list[dict[str, Any]],
         raise StandardFileError(
             [ImportIssue(0, "", f"trop de lignes ({len(records)} ; maximum {MAX_ROWS}).")]
         )
-    return records, lines, encoding
+    return [_without_nul(record) for record in records], lines, encoding
+
+
+def _without_nul(value: Any) -> Any:
+    """U+0000 (a stray byte of a badly saved file, or a \\u0000 escape in JSON) is dropped: it
+    carries nothing, and PostgreSQL text cannot hold it."""
+    if isinstance(value, str):
+        return value.replace("\x00", "")
+    if isinstance(value, list):
+        return [_without_nul(item) for item in value]
+    if isinstance(value, dict):
+        return {_without_nul(key): _without_nul(item) for key, item in value.items()}
+    return value
 
 
 def _read_json(text: str) -> tuple[list[dict[str, Any]], list[int]]:
