@@ -66,6 +66,9 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
     try:
         await world.start()
         actions, skipped = available_actions(world)
+        if args.only:
+            wanted = {name.strip() for name in args.only.split(",")}
+            actions = [a for a in actions if a.name in wanted]
         print(
             f"Bot {'in a child process (pid ' + str(world.bot_pid) + ')' if world.bot_pid else 'in this process'}, "
             f"{'PostgreSQL' if args.postgres else 'SQLite'}, {len(world.crowd)} extra members, "
@@ -78,13 +81,18 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
         await run_stream(world, actions, rate=20, duration=3)  # warm caches and pools
         bot_proc = psutil.Process(world.bot_pid or os.getpid())
         bot_proc.cpu_percent()
+        cpu_before = sum(bot_proc.cpu_times()[:2])
         result = await run_stream(world, actions, rate=args.rate, duration=args.duration)
         bot_cpu = bot_proc.cpu_percent()
+        cpu_ms = (sum(bot_proc.cpu_times()[:2]) - cpu_before) * 1000 / max(len(result.samples), 1)
         describe("Target run", args.rate, result)
         print("Per action (count, p50 ms, p99 ms):")
         for name, (count, p50, p99) in result.by_action().items():
             print(f"  {name:28s} {count:6d} {p50:8.1f} {p99:8.1f}")
-        print(f"Bot process CPU during the run: {bot_cpu:.0f} % of one core")
+        print(
+            f"Bot process CPU during the run: {bot_cpu:.0f} % of one core, "
+            f"{cpu_ms:.1f} ms of CPU per interaction"
+        )
         best = None
         if args.find_max:
             rate = args.rate
@@ -109,6 +117,7 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
             "late": result.late,
             "interactions": len(result.samples),
             "bot_cpu_percent": round(bot_cpu),
+            "bot_cpu_ms_per_interaction": round(cpu_ms, 2),
             "members": len(world.crowd),
             "bot_process": not args.in_process,
             "engine": "postgresql" if args.postgres else "sqlite",
@@ -134,6 +143,7 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=200, help="extra members in the guild")
     parser.add_argument("--in-process", action="store_true", help="bot in this process")
     parser.add_argument("--postgres", action="store_true", help="throwaway PostgreSQL database")
+    parser.add_argument("--only", help="comma-separated action names (default: the whole mix)")
     parser.add_argument("--find-max", action="store_true", help="then step the rate up")
     parser.add_argument("--step", type=float, default=25)
     parser.add_argument("--step-duration", type=float, default=15)

@@ -16,8 +16,10 @@ not have (a capability not merged yet) is skipped and reported.
 from __future__ import annotations
 
 import asyncio
+import os
 import random
 import re
+import shutil
 import statistics
 import sys
 import tempfile
@@ -138,9 +140,20 @@ class LoadWorld:
             ).start()
         return self
 
+    def bot_log(self) -> str:
+        """What the bot process logged so far (empty when the bot runs in this process)."""
+        if self.process is None or self.process.log_path is None:
+            return ""
+        return self.process.log_path.read_text(errors="replace")
+
     async def stop(self) -> None:
+        # Let work that follows the answers (announcement refreshes) finish first.
+        await self.emu.wait_idle(quiet=0.3, timeout=15)
         if self.process is not None:
             await self.process.terminate()
+            keep = os.environ.get("AIG_KEEP_BOT_LOG")
+            if keep and self.process.log_path is not None:
+                shutil.copyfile(self.process.log_path, keep)
         await self.harness.stop()
         if self._tmp is not None:
             self._tmp.cleanup()
