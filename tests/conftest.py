@@ -28,72 +28,55 @@ PG_URL = os.environ.get(
 _pg_reason: str | None = None
 
 
+async def _admin_execute(sql: str, timeout: float = 10) -> None:
+    """Run one statement on the test server's maintenance database."""
+    import asyncpg
+
+    url = make_url(PG_URL)
+    conn = await asyncpg.connect(
+        host=url.host,
+        port=url.port or 5432,
+        user=url.username,
+        password=url.password,
+        database=url.database,
+        timeout=timeout,
+    )
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
 def _probe_postgres() -> str | None:
     """None if PostgreSQL answers, else the reason to skip (shown by pytest -rs)."""
     global _pg_reason
     if _pg_reason is not None:
         return _pg_reason or None
-
-    async def probe() -> None:
-        import asyncpg
-
-        url = make_url(PG_URL)
-        conn = await asyncpg.connect(
-            host=url.host,
-            port=url.port or 5432,
-            user=url.username,
-            password=url.password,
-            database=url.database,
-            timeout=3,
-        )
-        await conn.close()
-
     try:
         # Run in a thread: the caller may be inside a running event loop (async fixtures).
         with ThreadPoolExecutor(max_workers=1) as pool:
-            pool.submit(asyncio.run, probe()).result()
+            pool.submit(asyncio.run, _admin_execute("SELECT 1", timeout=3)).result()
         _pg_reason = ""
     except Exception as exc:
         _pg_reason = f"PostgreSQL not reachable at {PG_URL} ({type(exc).__name__}: {exc})"
     return _pg_reason or None
 
 
-async def create_pg_database() -> str:
-    """Create an empty database on the test server and return its SQLAlchemy URL."""
-    import asyncpg
-
-    url = make_url(PG_URL)
+def _new_database_url() -> tuple[str, str]:
     name = f"aig_test_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(
-        host=url.host,
-        port=url.port or 5432,
-        user=url.username,
-        password=url.password,
-        database=url.database,
-    )
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}"')
-    finally:
-        await conn.close()
-    return url.set(database=name).render_as_string(hide_password=False)
+    return name, make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+async def create_pg_database(template: str | None = None) -> str:
+    """Create a database on the test server (empty, or a copy of ``template``); its URL."""
+    name, url = _new_database_url()
+    suffix = f' TEMPLATE "{template}"' if template else ""
+    await _admin_execute(f'CREATE DATABASE "{name}"{suffix}')
+    return url
 
 
 async def drop_pg_database(db_url: str) -> None:
-    import asyncpg
-
-    url = make_url(PG_URL)
-    name = make_url(db_url).database
-    conn = await asyncpg.connect(
-        host=url.host,
-        port=url.port or 5432,
-        user=url.username,
-        password=url.password,
-        database=url.database,
-    )
-    try:
-        await conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
-    finally:
-        await conn.close()
+    await _admin_execute(f'DROP DATABASE IF EXISTS "{make_url(db_url).database}" WITH (FORCE)')
 
 
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
@@ -153,25 +136,6 @@ async def _pg_template() -> str:
     return _templates["postgresql"]
 
 
-async def _clone_pg(template: str) -> str:
-    import asyncpg
-
-    url = make_url(PG_URL)
-    name = f"aig_test_{uuid.uuid4().hex[:12]}"
-    conn = await asyncpg.connect(
-        host=url.host,
-        port=url.port or 5432,
-        user=url.username,
-        password=url.password,
-        database=url.database,
-    )
-    try:
-        await conn.execute(f'CREATE DATABASE "{name}" TEMPLATE "{template}"')
-    finally:
-        await conn.close()
-    return url.set(database=name).render_as_string(hide_password=False)
-
-
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 async def database(
     request: pytest.FixtureRequest, tmp_path: Path, tmp_path_factory: pytest.TempPathFactory
@@ -185,7 +149,7 @@ async def database(
         reason = _probe_postgres()
         if reason:
             pytest.skip(reason)
-        url = await _clone_pg(await _pg_template())
+        url = await create_pg_database(template=await _pg_template())
     db = Database(url)
     yield db
     await db.dispose()

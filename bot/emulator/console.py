@@ -144,9 +144,27 @@ class DemoConsole:
     # ------------------------------------------------------------------ output
 
     def print(self, text: str = "") -> None:
+        text = self._readable_mentions(text)
         for line in text.split("\n"):
             self.transcript.append(line)
             self._out(line)
+
+    def _readable_mentions(self, text: str) -> str:
+        """<@id>, <@&id>, <#id> as Discord would show them: @name, @Role, #channel."""
+
+        def user(match: re.Match[str]) -> str:
+            return self._member_name(int(match.group(1)))
+
+        def role(match: re.Match[str]) -> str:
+            found = self.guild.roles.get(int(match.group(1)))
+            return "@" + found.name if found else match.group(0)
+
+        def channel(match: re.Match[str]) -> str:
+            return self._channel_label(int(match.group(1)))
+
+        text = re.sub(r"<@!?(\d{15,21})>", user, text)
+        text = re.sub(r"<@&(\d{15,21})>", role, text)
+        return re.sub(r"<#(\d{15,21})>", channel, text)
 
     @property
     def guild(self) -> Any:
@@ -489,6 +507,14 @@ class DemoConsole:
                 known = ", ".join(by_name) or "aucune"
                 raise ConsoleError(f"option inconnue « {name} » (options : {known})")
             options[name] = self._option_value(opt, raw)
+        # As in Discord's client: typing in an autocompleted option and picking the
+        # suggestion whose label matches (needed when the value is an id, not the text).
+        for name, raw in list(options.items()):
+            opt = by_name[name]
+            if opt.get("autocomplete") and isinstance(raw, str):
+                options[name] = await self._autocompleted(
+                    cmd["name"], path, user_id, options, name, raw
+                )
         if attachment is not None:
             target = next((o for o in schema if o["type"] == ATTACHMENT), None)
             if target is None:
@@ -505,6 +531,35 @@ class DemoConsole:
             subcommand=path,
             locale=None,  # the member's own Discord language
             settle=self.settle,
+        )
+
+    async def _autocompleted(
+        self,
+        command: str,
+        path: list[str],
+        user_id: int,
+        options: dict[str, Any],
+        name: str,
+        raw: str,
+    ) -> Any:
+        others = {k: v for k, v in options.items() if k != name}
+        choices = await self.emu.autocomplete(
+            self.guild_id, user_id, command, name, raw, options=others, subcommand=path, locale=None
+        )
+        wanted = raw.casefold()
+        for choice in choices:
+            if choice["name"].casefold() == wanted or str(choice["value"]).casefold() == wanted:
+                return choice["value"]
+        if by_type_is_text(choices, raw):
+            return raw  # a text option keeps what was typed, as in Discord
+        for choice in choices:
+            if wanted in choice["name"].casefold():
+                return choice["value"]
+        if not choices:
+            return raw  # free text is allowed: the bot will judge it
+        names = ", ".join(f"« {c['name']} »" for c in choices[:5])
+        raise ConsoleError(
+            f"« {raw} » ne correspond à aucune suggestion pour {name} (suggestions : {names})"
         )
 
     # ------------------------------------------------------------------ drivers
@@ -560,6 +615,11 @@ async def run_script(
     """Non-interactive run; exit code 0 only if every line worked and no bot error was seen."""
     console = DemoConsole(emu, guild_id, members, advance, out=out, errors_seen=errors_seen)
     return await console.run_script(path_or_lines)
+
+
+def by_type_is_text(choices: list[dict[str, Any]], raw: str) -> bool:
+    """Suggestions with text values mean a text option: free input is allowed."""
+    return not choices or isinstance(choices[0].get("value"), str)
 
 
 def _split_text(text: str) -> list[str]:

@@ -1,0 +1,3 @@
+"""Fixtures for referents tests."""
+
+from tests.issue5_harness import harness  # noqa: F401 - the e2e fixture
