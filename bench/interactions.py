@@ -81,9 +81,14 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
         await run_stream(world, actions, rate=20, duration=3)  # warm caches and pools
         bot_proc = psutil.Process(world.bot_pid or os.getpid())
         bot_proc.cpu_percent()
+        here = psutil.Process()
+        here.cpu_percent()
+        psutil.cpu_percent()
         cpu_before = sum(bot_proc.cpu_times()[:2])
         result = await run_stream(world, actions, rate=args.rate, duration=args.duration)
         bot_cpu = bot_proc.cpu_percent()
+        emulator_cpu = here.cpu_percent() if world.bot_pid else 0.0
+        machine_cpu = psutil.cpu_percent()
         cpu_ms = (sum(bot_proc.cpu_times()[:2]) - cpu_before) * 1000 / max(len(result.samples), 1)
         describe("Target run", args.rate, result)
         print("Per action (count, p50 ms, p99 ms):")
@@ -93,6 +98,9 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
             f"Bot process CPU during the run: {bot_cpu:.0f} % of one core, "
             f"{cpu_ms:.1f} ms of CPU per interaction"
         )
+        if world.bot_pid:
+            print(f"Emulator + load generator process: {emulator_cpu:.0f} % of one core")
+        print(f"Whole machine busy: {machine_cpu:.0f} % of {os.cpu_count()} cores")
         best = None
         if args.find_max:
             rate = args.rate
@@ -118,6 +126,8 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
             "interactions": len(result.samples),
             "bot_cpu_percent": round(bot_cpu),
             "bot_cpu_ms_per_interaction": round(cpu_ms, 2),
+            "emulator_cpu_percent": round(emulator_cpu),
+            "machine_cpu_percent": round(machine_cpu),
             "members": len(world.crowd),
             "bot_process": not args.in_process,
             "engine": "postgresql" if args.postgres else "sqlite",

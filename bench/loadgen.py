@@ -23,6 +23,7 @@ import shutil
 import statistics
 import sys
 import tempfile
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,6 +89,7 @@ class LoadWorld:
         self.structure_ids: list[int] = []
         self.places: list[str] = []
         self.rsvp_message_id: int | None = None
+        self.bot_ready_s: float | None = None
 
     @property
     def emu(self) -> Any:
@@ -106,12 +108,16 @@ class LoadWorld:
             self.crowd.append(member.id)
         await h.start_bot(first=True)
         assert h.bot is not None
+        if before_bot is not None:
+            await before_bot(self)
         async with h.bot.db.session() as session:
+            # A sample is enough to pick cards from (the directory may hold 20,000).
             self.structure_ids = list(
                 await session.scalars(
-                    select(Structure.id).where(
-                        Structure.guild_id == h.guild_id, Structure.archived_at.is_(None)
-                    )
+                    select(Structure.id)
+                    .where(Structure.guild_id == h.guild_id, Structure.archived_at.is_(None))
+                    .order_by(Structure.id)
+                    .limit(2000)
                 )
             )
         self.places = [
@@ -126,19 +132,33 @@ class LoadWorld:
             )
         ]
         self.rsvp_message_id = self._find_rsvp_message()
-        if before_bot is not None:
-            await before_bot(self)
         if self.bot_process:
             database_url = h.bot.db.url
             await h.stop_bot()
+            started = time.perf_counter()
             self.process = await BotProcess(
                 h.emu.base_url,
                 self.data_dir,
                 database_url,
                 instance_id="load",
                 clock_offset_s=h.clock.offset.total_seconds(),
-            ).start()
+            ).start(timeout=300)
+            self.bot_ready_s = time.perf_counter() - started
         return self
+
+    async def restart_bot_process(self) -> float:
+        """Stop the bot process cleanly and start a new one; seconds to ready."""
+        assert self.process is not None
+        await self.process.terminate()
+        started = time.perf_counter()
+        self.process = await BotProcess(
+            self.emu.base_url,
+            self.data_dir,
+            self.process.database_url,
+            instance_id="load-2",
+            clock_offset_s=self.harness.clock.offset.total_seconds(),
+        ).start(timeout=300)
+        return time.perf_counter() - started
 
     def bot_log(self) -> str:
         """What the bot process logged so far (empty when the bot runs in this process)."""
@@ -332,6 +352,13 @@ class StreamResult:
         """Completed interactions per second of the run (including the drain)."""
         done = sum(1 for s in self.samples if s.completed)
         return done / self.elapsed_s if self.elapsed_s else 0.0
+
+    def lost_by_action(self) -> dict[str, int]:
+        lost: dict[str, int] = {}
+        for s in self.samples:
+            if not s.completed and not s.late:
+                lost[s.action] = lost.get(s.action, 0) + 1
+        return lost
 
     def by_action(self) -> dict[str, tuple[int, float, float]]:
         out: dict[str, tuple[int, float, float]] = {}

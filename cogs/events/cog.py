@@ -946,8 +946,13 @@ class EventsCog(commands.Cog):
                 include_cancelled=False,
                 limit=15,
             )
+            structures = await service.structure_refs(session, interaction.guild_id)
             lines = [
-                render.list_line(event, await service.summary_of(session, event, quorum), locale)
+                render.list_line(
+                    event,
+                    await service.summary_of(session, event, quorum, structures),
+                    locale,
+                )
                 for event in rows
             ]
         embed = discord.Embed(
