@@ -63,8 +63,17 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
     world = LoadWorld(
         members=args.members, bot_process=not args.in_process, database_url=database_url
     )
+
+    async def fill(w: LoadWorld) -> None:
+        from bench.volumes import add_documents, add_structures
+
+        bot = w.harness.bot
+        assert bot is not None
+        await add_structures(bot.db, w.harness.guild_id, args.structures)
+        await add_documents(bot.db, w.harness.guild_id, args.documents)
+
     try:
-        await world.start()
+        await world.start(before_bot=fill if args.structures or args.documents else None)
         actions, skipped = available_actions(world)
         if args.only:
             wanted = {name.strip() for name in args.only.split(",")}
@@ -129,6 +138,8 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
             "emulator_cpu_percent": round(emulator_cpu),
             "machine_cpu_percent": round(machine_cpu),
             "members": len(world.crowd),
+            "extra_structures": args.structures,
+            "extra_documents": args.documents,
             "bot_process": not args.in_process,
             "engine": "postgresql" if args.postgres else "sqlite",
             "skipped": skipped,
@@ -153,6 +164,8 @@ def main() -> None:
     parser.add_argument("--members", type=int, default=200, help="extra members in the guild")
     parser.add_argument("--in-process", action="store_true", help="bot in this process")
     parser.add_argument("--postgres", action="store_true", help="throwaway PostgreSQL database")
+    parser.add_argument("--structures", type=int, default=0, help="extra directory entries")
+    parser.add_argument("--documents", type=int, default=0, help="extra library documents")
     parser.add_argument("--only", help="comma-separated action names (default: the whole mix)")
     parser.add_argument("--find-max", action="store_true", help="then step the rate up")
     parser.add_argument("--step", type=float, default=25)
