@@ -30,8 +30,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from sqlalchemy import insert
 
-from cogs.directory.matching import default_table
-from cogs.directory.search import (
+from db.directory.matching import default_table
+from db.directory.search import (
     PUBLIC_CHOICES,
     OrientationQuery,
     build_place_index,

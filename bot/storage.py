@@ -15,9 +15,17 @@ from typing import Protocol
 
 
 class BlobStore(Protocol):
+    """What the document service needs from a store. An S3-compatible bucket implements
+    the same four methods with the hash as the object key."""
+
     async def put(self, data: bytes) -> str: ...
     async def get(self, sha256: str) -> bytes: ...
     async def exists(self, sha256: str) -> bool: ...
+    async def delete(self, sha256: str) -> None: ...
+
+
+def sha256_of(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
 def _check_digest(sha256: str) -> str:
@@ -37,7 +45,7 @@ class LocalBlobStore:
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
     def _put_sync(self, data: bytes) -> str:
-        digest = hashlib.sha256(data).hexdigest()
+        digest = sha256_of(data)
         path = self.path_for(digest)
         if path.exists():
             return digest
@@ -62,4 +70,15 @@ class LocalBlobStore:
         return await asyncio.to_thread(path.read_bytes)
 
     async def exists(self, sha256: str) -> bool:
-        return self.path_for(sha256).exists()
+        try:
+            return self.path_for(sha256).exists()
+        except ValueError:
+            return False
+
+    async def delete(self, sha256: str) -> None:
+        """Forget a blob (only used to undo a write whose database transaction failed)."""
+        try:
+            path = self.path_for(sha256)
+        except ValueError:
+            return
+        path.unlink(missing_ok=True)

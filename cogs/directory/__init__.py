@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from bot.client import AiguillageBot
+from db.directory.matching import load_table
 
 from .cog import (
     SETTING_FRESHNESS,
@@ -10,7 +11,6 @@ from .cog import (
     DirectoryCog,
     deliver_freshness_reminder,
 )
-from .matching import load_table
 from .views import DYNAMIC_ITEMS
 from .workflow import DEFAULT_FRESHNESS_DAYS, DEFAULT_HANDOVER_EXPIRY_DAYS
 

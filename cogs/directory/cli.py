@@ -59,9 +59,8 @@ def _progress(done: int, total: int) -> None:
 
 
 async def run_import(args: argparse.Namespace) -> int:
+    from db.directory.standard import StandardFileError, import_file
     from db.migrate import upgrade
-
-    from .standard import StandardFileError, import_file
 
     if not args.file.is_file():
         print(f"Fichier introuvable : {args.file}", file=sys.stderr)

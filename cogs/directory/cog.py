@@ -29,13 +29,9 @@ from bot.permissions import (
     member_only,
     referent_structure_ids,
 )
-from db.models.structures import Structure
-
-from . import datainclusion, standard, workflow
-from .matching import SynonymTable
-from .privacy import refusal_reason_fr
-from .render import PAGE_SIZE, card_embed, no_result_text, page_count, results_embed
-from .search import (
+from db.directory import datainclusion, standard
+from db.directory.matching import SynonymTable
+from db.directory.search import (
     PUBLIC_CHOICES,
     OrientationOutcome,
     OrientationQuery,
@@ -44,6 +40,11 @@ from .search import (
     build_place_index,
     orienter,
 )
+from db.models.structures import Structure
+
+from . import workflow
+from .privacy import refusal_reason_fr
+from .render import PAGE_SIZE, card_embed, no_result_text, page_count, results_embed
 from .views import (
     CHOICE_LABELS,
     AddModal,

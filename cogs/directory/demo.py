@@ -14,10 +14,9 @@ from typing import Any
 
 from sqlalchemy import select
 
+from db.directory.standard import StandardFileError, import_file
 from db.models.directory import ErrorReport, Handover
 from db.models.structures import Structure
-
-from .standard import StandardFileError, import_file
 
 log = logging.getLogger("aiguillage.directory.demo")
 

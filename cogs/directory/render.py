@@ -7,10 +7,9 @@ from datetime import datetime
 import discord
 
 from bot.i18n import t
+from db.directory.hours import PARIS, describe_status, opening_status, weekly_table
+from db.directory.search import OrientationOutcome, RankedResult
 from db.models.structures import Structure
-
-from .hours import PARIS, describe_status, opening_status, weekly_table
-from .search import OrientationOutcome, RankedResult
 
 PAGE_SIZE = 4  # 4 rows of buttons (card, refer, report) + 1 row of navigation
 COLOUR = discord.Colour.from_rgb(0, 122, 153)

@@ -14,11 +14,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
-from db.models.directory import ErrorReport, Handover, HandoverStatus, ReportStatus
-from db.models.structures import Referent, Structure, fold
-
-from .privacy import PersonalDataFinding, find_personal_data
-from .standard import (
+from db.directory.standard import (
     ImportIssue,
     StandardFileError,
     new_external_id,
@@ -26,6 +22,10 @@ from .standard import (
     structure_to_row,
     validate_record,
 )
+from db.models.directory import ErrorReport, Handover, HandoverStatus, ReportStatus
+from db.models.structures import Referent, Structure, fold
+
+from .privacy import PersonalDataFinding, find_personal_data
 
 DEFAULT_FRESHNESS_DAYS = 182
 DEFAULT_HANDOVER_EXPIRY_DAYS = 7

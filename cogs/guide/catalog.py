@@ -21,9 +21,9 @@ from sqlalchemy import func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.sql.elements import ColumnElement
 
-from cogs.directory.hours import PARIS, describe_status, opening_status, weekly_table
-from cogs.directory.matching import SynonymTable
-from cogs.directory.search import (
+from db.directory.hours import PARIS, describe_status, opening_status, weekly_table
+from db.directory.matching import SynonymTable
+from db.directory.search import (
     BIT_NO_PUBLIC,
     BIT_WALK_IN,
     BITS_APPOINTMENT,
@@ -31,7 +31,7 @@ from cogs.directory.search import (
     OrientationQuery,
     candidate_query,
 )
-from cogs.directory.standard import typologie_codes
+from db.directory.standard import typologie_codes
 from db.models.structures import FRAIS, SERVICES, Structure, fold, vocabulary_mask
 
 PAGE_SIZE = 20

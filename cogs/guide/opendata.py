@@ -19,8 +19,8 @@ from sqlalchemy import select
 from sqlalchemy.ext.asyncio import AsyncSession
 from sqlalchemy.orm import lazyload
 
-from cogs.directory.datainclusion import export_data_inclusion
-from cogs.directory.standard import export_csv, export_json, schema
+from db.directory.datainclusion import export_data_inclusion
+from db.directory.standard import export_csv, export_json, schema
 from db.models.structures import Structure
 
 LICENCE = {

@@ -29,8 +29,8 @@ from urllib.parse import quote, urlencode
 from aiohttp import web
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from cogs.directory.hours import DAYS, PARIS
-from cogs.directory.matching import SynonymTable, default_table
+from db.directory.hours import DAYS, PARIS
+from db.directory.matching import SynonymTable, default_table
 from db.engine import Database
 from db.models.guide import GuidePublication
 

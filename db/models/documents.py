@@ -21,7 +21,10 @@ class DocumentOrigin:
 
 class Document(Base, GuildScoped):
     __tablename__ = "documents"
-    __table_args__ = (Index("ix_documents_guild_deleted", "guild_id", "deleted_at"),)
+    __table_args__ = (
+        Index("ix_documents_guild_deleted", "guild_id", "deleted_at"),
+        Index("ix_documents_guild_updated", "guild_id", "updated_at"),
+    )
 
     id: Mapped[int] = mapped_column(IntPK, primary_key=True, autoincrement=True)
     title: Mapped[str] = mapped_column(String(300))
@@ -53,6 +56,9 @@ class Document(Base, GuildScoped):
 
 class DocumentVersion(Base, GuildScoped):
     __tablename__ = "document_versions"
+    __table_args__ = (
+        Index("ix_document_versions_document_number", "document_id", "number", unique=True),
+    )
 
     id: Mapped[int] = mapped_column(IntPK, primary_key=True, autoincrement=True)
     document_id: Mapped[int] = mapped_column(ForeignKey("documents.id", ondelete="CASCADE"))
@@ -61,6 +67,8 @@ class DocumentVersion(Base, GuildScoped):
     filename: Mapped[str | None] = mapped_column(String(255), nullable=True)
     mime_type: Mapped[str | None] = mapped_column(String(100), nullable=True)
     size: Mapped[int] = mapped_column(BigInteger, default=0)
+    # The link of a link document at this version (files have sha256 instead).
+    link_url: Mapped[str | None] = mapped_column(String(1000), nullable=True)
     text: Mapped[str] = mapped_column(Text, default="")  # extracted text, for search
     note: Mapped[str] = mapped_column(Text, default="")
     added_by: Mapped[int | None] = mapped_column(Snowflake, nullable=True)

@@ -17,6 +17,7 @@ from sqlalchemy import select
 
 from bot.clock import Clock
 from bot.harness import BotHarness
+from bot.library.generate import make_pdf
 from db.models import AuditEntry, Document, ScheduledDelivery
 from db.models.core import DeliveryStatus
 from db.models.events import NetworkEvent
@@ -411,7 +412,8 @@ async def test_minutes_are_filed_posted_and_notified_then_history(h: BotHarness)
     labels = [c["label"] for row in announcement(h)["components"] for c in row["components"]]
     assert labels == ["Ajouter à mon agenda"]
     await advance_to(h, COPIL_AT + timedelta(hours=3))
-    pdf = b"%PDF-1.4\n% compte rendu du COPIL\n"
+    # A real PDF: the library refuses damaged files (bot.documents checks every file).
+    pdf = make_pdf("Compte rendu du COPIL", ["Décisions du COPIL."])
     result = await h.slash(
         "coordinateur",
         "copil",
@@ -623,7 +625,8 @@ async def test_corrected_minutes_become_a_new_version(h: BotHarness) -> None:
     await plan_copil(h)
     event = await stored_event(h)
     await advance_to(h, COPIL_AT + timedelta(days=1))
-    for content in (b"%PDF-1.4 v1", b"%PDF-1.4 v2 corrigee"):
+    versions = (make_pdf("Compte rendu", ["v1"]), make_pdf("Compte rendu", ["v2 corrigée"]))
+    for content in versions:
         result = await h.slash(
             "coordinateur",
             "copil",
@@ -634,7 +637,7 @@ async def test_corrected_minutes_become_a_new_version(h: BotHarness) -> None:
     async with h.bot.db.session() as session:
         (document,) = (await session.execute(select(Document))).scalars().all()
         assert [v.number for v in document.versions] == [1, 2]
-        assert await h.bot.documents.get_bytes(document.current) == b"%PDF-1.4 v2 corrigee"
+        assert await h.bot.documents.get_bytes(document.current) == versions[1]
 
 
 async def test_discord_event_deleted_by_hand_then_cancel_is_quiet(h: BotHarness) -> None:

@@ -13,12 +13,14 @@ from sqlalchemy import select
 
 from bot.clock import Clock
 from bot.harness import BotHarness
+from bot.library.generate import make_pdf
 from db.models import Document, ScheduledDelivery
 from db.models.core import DeliveryStatus
 from db.models.newsletter import IssueStatus, ItemStatus, NewsletterIssue, NewsletterItem
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 200
-PDF = b"%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n"
+# A real PDF: the library (bot.documents) refuses damaged files.
+PDF = make_pdf("Lettre d'information", ["Ateliers, permanences, forfaits."])
 START = datetime(2026, 12, 1, 9, 0, tzinfo=UTC)
 
 

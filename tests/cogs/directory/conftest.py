@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from cogs.directory.standard import import_file
+from db.directory.standard import import_file
 from db.engine import Database
 
 FIXTURES = Path(__file__).parent / "fixtures"

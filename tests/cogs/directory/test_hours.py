@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from cogs.directory.hours import PARIS, describe_status, opening_status, parse_hours, weekly_table
+from db.directory.hours import PARIS, describe_status, opening_status, parse_hours, weekly_table
 
 HOURS = "Mo-Fr 09:00-12:00,14:00-17:00; Sa 09:00-12:00"
 

@@ -11,8 +11,8 @@ from dataclasses import dataclass
 
 import pytest
 
-from cogs.directory.matching import default_table
-from cogs.directory.search import OrientationQuery, orienter
+from db.directory.matching import default_table
+from db.directory.search import OrientationQuery, orienter
 from db.engine import Database
 
 from .conftest import GUILD, TUESDAY_10AM

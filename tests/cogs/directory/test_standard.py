@@ -12,8 +12,8 @@ from datetime import date
 import pytest
 from sqlalchemy import func, select
 
-from cogs.directory import datainclusion, standard
-from cogs.directory.standard import StandardFileError, import_bytes, import_file
+from db.directory import datainclusion, standard
+from db.directory.standard import StandardFileError, import_bytes, import_file
 from db.engine import Database
 from db.models.structures import SERVICES, Structure
 

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import select
 
 from cogs.directory import workflow
-from cogs.directory.standard import StandardFileError
+from db.directory.standard import StandardFileError
 from db.engine import Database
 from db.models.directory import Handover, HandoverStatus
 from db.models.structures import SERVICES, Referent, Structure

@@ -9,8 +9,6 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
-from cogs.directory.matching import default_table
-from cogs.directory.search import OrientationQuery, candidate_query
 from cogs.guide.catalog import (
     KINDS,
     KINDS_BY_KEY,
@@ -26,6 +24,8 @@ from cogs.guide.catalog import (
     status_text,
     zone_conditions,
 )
+from db.directory.matching import default_table
+from db.directory.search import OrientationQuery, candidate_query
 from db.engine import Database
 from db.models.structures import SERVICES, Structure
 

@@ -20,9 +20,9 @@ from aiohttp.test_utils import TestClient, TestServer
 from pypdf import PdfReader
 from sqlalchemy import select
 
-from cogs.directory.standard import field_names, parse_standard_file
 from cogs.guide.publication import withdraw
 from cogs.guide.site import GuideSite, page_numbers
+from db.directory.standard import field_names, parse_standard_file
 from db.engine import Database
 from db.models.structures import Structure
 
