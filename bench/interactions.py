@@ -70,7 +70,7 @@ async def measure(args: argparse.Namespace) -> dict[str, object]:
         bot = w.harness.bot
         assert bot is not None
         await add_structures(bot.db, w.harness.guild_id, args.structures)
-        await add_documents(bot.db, w.harness.guild_id, args.documents)
+        await add_documents(bot.documents, w.harness.guild_id, args.documents)
 
     try:
         await world.start(before_bot=fill if args.structures or args.documents else None)

@@ -48,7 +48,7 @@ async def fill(world: LoadWorld, structures: int, documents: int) -> None:
     guild_id = world.harness.guild_id
     took = await add_structures(bot.db, guild_id, structures)
     print(f"  {structures} structures written in {took:.1f} s", file=sys.stderr)
-    took = await add_documents(bot.db, guild_id, documents)
+    took = await add_documents(bot.documents, guild_id, documents)
     print(f"  {documents} documents written in {took:.1f} s", file=sys.stderr)
 
 

@@ -71,7 +71,7 @@ async def measure_volumes(args: argparse.Namespace) -> dict[str, float]:
         bot = world.harness.bot
         assert bot is not None
         await add_structures(bot.db, world.harness.guild_id, args.structures)
-        await add_documents(bot.db, world.harness.guild_id, args.documents)
+        await add_documents(bot.documents, world.harness.guild_id, args.documents)
 
     world = LoadWorld(members=0, database_url=database_url)
     try:

@@ -18,8 +18,11 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from sqlalchemy import insert  # noqa: E402
 
 from bench.orienter import generate as generate_structures  # noqa: E402
+from bot.documents import DocumentService  # noqa: E402
+from bot.library.search_index import IndexedFields  # noqa: E402
 from db.engine import Database  # noqa: E402
 from db.models import Document, DocumentVersion, Structure  # noqa: E402
+from db.models.library import DocumentTag  # noqa: E402
 
 STRUCTURES = 20_000
 DOCUMENTS = 50_000
@@ -95,14 +98,15 @@ def _text(rng: random.Random, words: int) -> str:
 
 
 async def add_documents(
-    db: Database, guild_id: int, count: int = DOCUMENTS, seed: int = 11
+    service: DocumentService, guild_id: int, count: int = DOCUMENTS, seed: int = 11
 ) -> float:
-    """Documents with one version each; bodies of about 150 words (a page: notices,
+    """Documents with one version each, their tags and their search-index entries (through
+    the library's own index, as an import would); bodies of about 150 words (notices,
     minutes, procedures), a few long ones."""
     started = time.perf_counter()
     rng = random.Random(seed)
     now = datetime.now(UTC)
-    batch = 2000
+    batch = 1000
     for start in range(0, count, batch):
         size = min(batch, count - start)
         documents = [
@@ -119,27 +123,53 @@ async def add_documents(
             }
             for _ in range(size)
         ]
-        async with db.transaction() as session:
+        bodies = [
+            _text(rng, min(3000, max(30, int(rng.lognormvariate(4.8, 0.6))))) for _ in range(size)
+        ]
+        async with service.db.transaction() as session:
             ids = list(
                 await session.scalars(
                     insert(Document).returning(Document.id, sort_by_parameter_order=True),
                     documents,
                 )
             )
-            versions = [
-                {
-                    "guild_id": guild_id,
-                    "document_id": doc_id,
-                    "number": 1,
-                    "filename": f"document-{doc_id}.pdf",
-                    "mime_type": "application/pdf",
-                    "size": 40_000,
-                    "text": _text(rng, min(3000, max(30, int(rng.lognormvariate(4.8, 0.6))))),
-                    "note": "",
-                    "added_by": 1,
-                    "added_at": now,
-                }
-                for doc_id in ids
-            ]
-            await session.execute(insert(DocumentVersion), versions)
+            await session.execute(
+                insert(DocumentVersion),
+                [
+                    {
+                        "guild_id": guild_id,
+                        "document_id": doc_id,
+                        "number": 1,
+                        "filename": f"document-{doc_id}.pdf",
+                        "mime_type": "application/pdf",
+                        "size": 40_000,
+                        "text": body,
+                        "note": "",
+                        "added_by": 1,
+                        "added_at": now,
+                    }
+                    for doc_id, body in zip(ids, bodies, strict=True)
+                ],
+            )
+            await session.execute(
+                insert(DocumentTag),
+                [
+                    {"guild_id": guild_id, "document_id": doc_id, "tag": tag, "tag_key": tag}
+                    for doc_id, row in zip(ids, documents, strict=True)
+                    for tag in row["tags"]
+                ],
+            )
+            for doc_id, row, body in zip(ids, documents, bodies, strict=True):
+                await service.index.upsert(
+                    session,
+                    guild_id,
+                    doc_id,
+                    IndexedFields(
+                        title=row["title"],
+                        tags=row["tags"],
+                        description=row["description"],
+                        body=body,
+                    ),
+                )
+    await service.index.optimize(service.db)
     return time.perf_counter() - started
