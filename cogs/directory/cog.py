@@ -732,6 +732,10 @@ class DirectoryCog(commands.Cog):
         assert interaction.guild_id is not None
         locale = locale_of(interaction)
         now = self.bot.clock.now()
+        # Checked again on submit: rights may have changed while the modal was open. The
+        # scope is read before the transaction: a second session inside it could wait
+        # forever for a pooled connection under load.
+        scope = await self._scope(interaction)
         async with self.bot.db.transaction() as session:
             try:
                 structure = await workflow.get_structure(
@@ -739,8 +743,8 @@ class DirectoryCog(commands.Cog):
                 )
             except workflow.WorkflowError as error:
                 self._raise(error)
-            # Checked again on submit: rights may have changed while the modal was open.
-            await self._require_manager(interaction, structure)
+            if scope is not None and structure.id not in scope:
+                raise UserError("directory.structure.not_yours", name=structure.display_name)
             try:
                 changed = workflow.apply_edit(structure, changes, now=now)
             except standard.StandardFileError as error:
@@ -783,6 +787,7 @@ class DirectoryCog(commands.Cog):
     ) -> None:
         assert interaction.guild_id is not None
         now = self.bot.clock.now()
+        scope = await self._scope(interaction)  # before the transaction (see save_edit)
         async with self.bot.db.transaction() as session:
             try:
                 structure = await workflow.get_structure(
@@ -790,7 +795,8 @@ class DirectoryCog(commands.Cog):
                 )
             except workflow.WorkflowError as error:
                 self._raise(error)
-            await self._require_manager(interaction, structure)
+            if scope is not None and structure.id not in scope:
+                raise UserError("directory.structure.not_yours", name=structure.display_name)
             try:
                 changed = workflow.apply_edit(structure, {field: values}, now=now)
             except standard.StandardFileError as error:
