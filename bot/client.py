@@ -237,7 +237,7 @@ class AiguillageBot(commands.Bot):
         else:
             async with self.db.transaction() as own:
                 own.add(entry)
-        channel_id = await self.guild_config.get(guild_id, "channel.audit")
+        channel_id = await self.guild_config.get(guild_id, "channel.audit", session=session)
         if not channel_id:
             return
         channel = await self.resolve_channel(int(channel_id))

@@ -53,17 +53,23 @@ class GuildConfig:
         spec = self.specs.get(key)
         return spec.default if spec else None
 
-    async def get(self, guild_id: int, key: str, default: Any = None) -> Any:
+    async def get(
+        self, guild_id: int, key: str, default: Any = None, *, session: Any = None
+    ) -> Any:
+        """``session``: the caller's, when it holds one (a second pooled connection opened
+        inside a transaction can wait forever when every connection is held that way)."""
         cached = self._cache.get((guild_id, key))
         if cached and time.monotonic() - cached[0] < self.CACHE_SECONDS:
             value = cached[1]
         else:
-            async with self.db.session() as session:
-                value = await session.scalar(
-                    select(GuildSetting.value).where(
-                        GuildSetting.guild_id == guild_id, GuildSetting.key == key
-                    )
-                )
+            query = select(GuildSetting.value).where(
+                GuildSetting.guild_id == guild_id, GuildSetting.key == key
+            )
+            if session is not None:
+                value = await session.scalar(query)
+            else:
+                async with self.db.session() as own:
+                    value = await own.scalar(query)
             self._cache[(guild_id, key)] = (time.monotonic(), value)
         return self._default(key, default) if value is None else value
 

@@ -60,8 +60,7 @@ async def crowd(h: BotHarness, n: int = CROWD) -> list[int]:
 
 
 async def plan_copil(h: BotHarness) -> dict[str, Any]:
-    """A COPIL and its announcement (through the service: /copil planifier audits, see
-    the xfail below)."""
+    """A COPIL and its announcement, straight through the service."""
     assert h.bot is not None
     starts = datetime(2027, 3, 18, 13, 0, tzinfo=UTC)
     async with h.bot.db.transaction() as session:
@@ -126,18 +125,10 @@ async def test_a_crowd_of_members_is_served_with_a_single_database_connection(
     assert await answers(h) == 12
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason=(
-        "bot.audit(session=...) reads the audit channel setting (guild_config.get) in a "
-        "second session while the caller's transaction holds the first: with all pooled "
-        "connections held that way, coordinator actions that audit wait for the pool "
-        "timeout (runtime: bot/client.py audit)"
-    ),
-)
 async def test_a_coordinator_action_that_audits_needs_a_single_connection(
     h: BotHarness,
 ) -> None:
+    """``bot.audit(session=…)`` reads the audit channel setting with the caller's session."""
     assert h.bot is not None
     h.bot.guild_config._cache.clear()  # a cold cache, as after 5 s without this setting
     planned = await h.slash(
