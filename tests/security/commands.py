@@ -407,6 +407,10 @@ CASES: list[Case] = [
     Case("guide lien", M),
     Case("guide publier", C, static({"titre": "Guide numérique de Mérignac"})),
     Case("guide retirer", C),
+    # observatory (coordinators only: it shows the whole network's figures)
+    Case("observatoire voir", C),
+    Case("observatoire rapport", C),
+    Case("observatoire lien", C),
 ]
 
 
