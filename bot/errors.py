@@ -14,6 +14,7 @@ from typing import Any
 import discord
 from discord import app_commands
 from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 
 from bot.i18n import locale_of, t
 
@@ -63,17 +64,52 @@ def fit_message(content: str) -> str:
     return content[: MESSAGE_LIMIT - 1] + "…"
 
 
+class CheckCrashed(app_commands.AppCommandError):
+    """A permission check failed for another reason than a refusal (database down...).
+
+    discord.py sends only ``AppCommandError`` to the error handler: anything else raised by
+    a check would leave the user without any answer ("the application did not respond").
+    """
+
+    def __init__(self, original: BaseException) -> None:
+        super().__init__(str(original))
+        self.original = original
+
+
 def new_error_id() -> str:
     return secrets.token_hex(3).upper()
 
 
 def _unwrap(error: BaseException) -> BaseException:
-    while isinstance(error, app_commands.CommandInvokeError | app_commands.TransformerError):
+    while isinstance(
+        error, app_commands.CommandInvokeError | app_commands.TransformerError | CheckCrashed
+    ):
         inner = error.__cause__ or getattr(error, "original", None)
         if inner is None or isinstance(error, app_commands.TransformerError):
             break
         error = inner
     return error
+
+
+# SQLSTATE classes meaning "no usable connection": 08 connection exception, 53 insufficient
+# resources (too many connections), 57P operator intervention (shutdown, restart), 3D000
+# database missing, 55000 database not accepting connections (ALLOW_CONNECTIONS false).
+_UNREACHABLE_PREFIXES = ("08", "53", "57P")
+_UNREACHABLE_STATES = ("3D000", "55000")
+
+
+def database_unreachable(error: BaseException) -> bool:
+    """Whether ``error`` means the database cannot be reached right now (not a bad query)."""
+    if isinstance(
+        error, OperationalError | InterfaceError | ConnectionError | OSError | PoolTimeout
+    ):
+        return True
+    if not isinstance(error, DBAPIError):
+        return False
+    if error.connection_invalidated:
+        return True
+    state = str(getattr(error.orig, "sqlstate", None) or "")
+    return state.startswith(_UNREACHABLE_PREFIXES) or state in _UNREACHABLE_STATES
 
 
 def describe_error(error: BaseException, locale: str) -> tuple[str, bool]:
@@ -95,9 +131,7 @@ def describe_error(error: BaseException, locale: str) -> tuple[str, bool]:
         return t("core.error.discord_not_found", locale), True
     if isinstance(error, discord.DiscordServerError):
         return t("core.error.discord_down", locale), True
-    if isinstance(error, OperationalError | InterfaceError | ConnectionError | OSError) or (
-        isinstance(error, DBAPIError) and error.connection_invalidated
-    ):
+    if database_unreachable(error):
         return t("core.error.database_down", locale), True
     return t("core.error.unexpected", locale), True
 

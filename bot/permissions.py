@@ -12,7 +12,7 @@ import discord
 from discord import app_commands
 from sqlalchemy import select
 
-from bot.errors import PermissionRefused
+from bot.errors import CheckCrashed, PermissionRefused
 from db.models import Referent
 
 if TYPE_CHECKING:
@@ -116,8 +116,16 @@ def required_access(command: Any) -> str:
 def _check_with_tag(predicate: Any, level: str) -> Any:
     """app_commands.check + a tag /aide reads to list only what a person may use."""
 
+    async def answered_predicate(interaction: discord.Interaction) -> bool:
+        try:
+            return await predicate(interaction)
+        except app_commands.AppCommandError:
+            raise
+        except Exception as exc:
+            raise CheckCrashed(exc) from exc  # so the error handler answers the user
+
     def decorator(func: Any) -> Any:
-        func = app_commands.check(predicate)(func)
+        func = app_commands.check(answered_predicate)(func)
         if isinstance(func, app_commands.Command):
             func.extras["access"] = level
         else:

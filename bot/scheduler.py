@@ -106,6 +106,7 @@ class DeliveryScheduler:
         self.planners: dict[str, Planner] = {}
         self._aps = AsyncIOScheduler(timezone="UTC")
         self._run_lock = asyncio.Lock()
+        self._planner_locks: dict[str, asyncio.Lock] = {}
         self._leader_conn: AsyncConnection | None = None
         self._is_leader = False
         self._running = False
@@ -400,10 +401,13 @@ class DeliveryScheduler:
     async def _run_planner(self, name: str) -> None:
         if not self._is_leader:
             return
-        try:
-            await self.planners[name]()
-        except Exception:
-            log.exception("planner %s failed", name)
+        # One run of a planner at a time: the startup pass, the cron job and a clock jump
+        # may overlap, and two runs would race to insert the same dedupe keys.
+        async with self._planner_locks.setdefault(name, asyncio.Lock()):
+            try:
+                await self.planners[name]()
+            except Exception:
+                log.exception("planner %s failed", name)
 
     async def run_planners(self) -> None:
         for name in list(self.planners):

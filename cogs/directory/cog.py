@@ -29,6 +29,7 @@ from bot.permissions import (
     member_only,
     referent_structure_ids,
 )
+from db.demand import log_handover, log_orientation_request
 from db.directory import datainclusion, standard
 from db.directory.matching import SynonymTable
 from db.directory.search import (
@@ -232,6 +233,31 @@ class DirectoryCog(commands.Cog):
                 places=places,
                 default_origin=default_origin,
             )
+        # Observatory (issue 11): count the request anonymously: needs, the person's area
+        # (only when given or named, never the asker's own), filters, result count. Never
+        # who asked, for whom, nor the words typed; db/demand.py accepts nothing else.
+        outcome.demand_id = await log_orientation_request(
+            self.bot.db,
+            interaction.guild_id,
+            services=[s for m in outcome.match.matches for s in m.need.services],
+            needs=[m.need.key for m in outcome.match.matches],
+            area=None
+            if outcome.origin is None or outcome.origin is default_origin
+            else (outcome.origin.commune_key, outcome.origin.quartier_key),
+            filters=[
+                name
+                for name, used in (
+                    ("ouvert_maintenant", ouvert_maintenant),
+                    ("sans_rdv", sans_rdv),
+                    ("gratuit", gratuit),
+                    ("public", bool(public)),
+                )
+                if used
+            ],
+            public=public,
+            result_count=len(outcome.results),
+            at=self.bot.clock.now(),
+        )
         if not outcome.found:
             await interaction.followup.send(
                 no_result_text(outcome, locale), ephemeral=True, allowed_mentions=MENTIONS
@@ -527,6 +553,21 @@ class DirectoryCog(commands.Cog):
             ) from error
         except workflow.WorkflowError as error:
             self._raise(error)
+        # Observatory (issue 11): the asker's latest search that proposed this structure
+        # was followed by a handover (a yes/no on its anonymous demand-log row).
+        await log_handover(
+            self.bot.db,
+            guild_id,
+            next(
+                (
+                    outcome.demand_id
+                    for outcome, _created, user_id in reversed(self.searches.values())
+                    if user_id == interaction.user.id
+                    and any(r.candidate.id == structure_id for r in outcome.results)
+                ),
+                None,
+            ),
+        )
         unspecified = t("directory.handover.unspecified", "fr")
         embed = discord.Embed(
             title=t(
@@ -691,6 +732,10 @@ class DirectoryCog(commands.Cog):
         assert interaction.guild_id is not None
         locale = locale_of(interaction)
         now = self.bot.clock.now()
+        # Checked again on submit: rights may have changed while the modal was open. The
+        # scope is read before the transaction: a second session inside it could wait
+        # forever for a pooled connection under load.
+        scope = await self._scope(interaction)
         async with self.bot.db.transaction() as session:
             try:
                 structure = await workflow.get_structure(
@@ -698,8 +743,8 @@ class DirectoryCog(commands.Cog):
                 )
             except workflow.WorkflowError as error:
                 self._raise(error)
-            # Checked again on submit: rights may have changed while the modal was open.
-            await self._require_manager(interaction, structure)
+            if scope is not None and structure.id not in scope:
+                raise UserError("directory.structure.not_yours", name=structure.display_name)
             try:
                 changed = workflow.apply_edit(structure, changes, now=now)
             except standard.StandardFileError as error:
@@ -742,6 +787,7 @@ class DirectoryCog(commands.Cog):
     ) -> None:
         assert interaction.guild_id is not None
         now = self.bot.clock.now()
+        scope = await self._scope(interaction)  # before the transaction (see save_edit)
         async with self.bot.db.transaction() as session:
             try:
                 structure = await workflow.get_structure(
@@ -749,7 +795,8 @@ class DirectoryCog(commands.Cog):
                 )
             except workflow.WorkflowError as error:
                 self._raise(error)
-            await self._require_manager(interaction, structure)
+            if scope is not None and structure.id not in scope:
+                raise UserError("directory.structure.not_yours", name=structure.display_name)
             try:
                 changed = workflow.apply_edit(structure, {field: values}, now=now)
             except standard.StandardFileError as error:

@@ -19,6 +19,7 @@ from aiohttp import web
 from discord import app_commands
 from discord.ext import commands
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from bot.client import AiguillageBot
 from bot.errors import PermissionRefused, UserError
@@ -87,6 +88,9 @@ class EventsCog(commands.Cog):
         # One announcement refresh at a time per event, so concurrent clicks never leave
         # the embed showing an older state than the database.
         self._locks: defaultdict[int, asyncio.Lock] = defaultdict(asyncio.Lock)
+        # Events whose refresh is waiting for the lock: it will read the latest answers, so
+        # further clicks meanwhile need no refresh of their own (one edit, not one per click).
+        self._refresh_waiting: set[int] = set()
         self._feed_cache: dict[int, tuple[Any, bytes]] = {}
 
     # ---- settings ------------------------------------------------------------------------
@@ -165,10 +169,11 @@ class EventsCog(commands.Cog):
         return None
 
     async def _render_announcement(self, event: NetworkEvent) -> discord.Embed:
+        # The setting first: a second session opened inside this one could wait forever
+        # for a pooled connection when many clicks arrive together.
+        quorum = await self._quorum_percent(event.guild_id)
         async with self.bot.db.session() as session:
-            summary = await service.summary_of(
-                session, event, await self._quorum_percent(event.guild_id)
-            )
+            summary = await service.summary_of(session, event, quorum)
         return render.announcement_embed(event, summary)
 
     async def _sync_announcement(self, event: NetworkEvent) -> str | None:
@@ -220,7 +225,11 @@ class EventsCog(commands.Cog):
         return warnings
 
     async def _refresh_announcement(self, guild_id: int, event_id: int) -> None:
+        if event_id in self._refresh_waiting:
+            return
+        self._refresh_waiting.add(event_id)
         async with self._locks[event_id]:
+            self._refresh_waiting.discard(event_id)
             async with self.bot.db.session() as session:
                 event = await service.get_event(session, guild_id, event_id)
             await self._sync_announcement(event)
@@ -771,12 +780,33 @@ class EventsCog(commands.Cog):
         guild_id = interaction.guild_id
         if guild_id is None:
             raise PermissionRefused("core.refused.guild_only")
+        # Refused before anything is read or written, and outside the transaction (the
+        # check may open its own session: nested, it could starve the pool under load).
+        if not await is_member(self.bot, interaction.user):
+            raise PermissionRefused("core.refused.member")
         role_ids = [role.id for role in getattr(interaction.user, "roles", [])]
         now = self.bot.clock.now()
+        args = (interaction, guild_id, event_id, response, delegate_id, role_ids, now)
+        try:
+            return await self._record_once(*args)
+        except IntegrityError:
+            # A double click: the other click inserted this member's answer first (unique
+            # event + member); trying again finds that row and replaces it.
+            return await self._record_once(*args)
+
+    async def _record_once(
+        self,
+        interaction: discord.Interaction,
+        guild_id: int,
+        event_id: int,
+        response: str,
+        delegate_id: int | None,
+        role_ids: list[int],
+        now: datetime,
+    ) -> NetworkEvent:
         try:
             async with self.bot.db.transaction() as session:
-                event = await service.get_event(session, guild_id, event_id)
-                await self._check_member(interaction, event)
+                event = await service.get_event(session, guild_id, event_id)  # same guild only
                 structures = await service.member_structures(
                     session, guild_id, interaction.user.id, role_ids
                 )
@@ -818,10 +848,13 @@ class EventsCog(commands.Cog):
             async with self.bot.db.session() as session:
                 try:
                     event = await service.get_event(session, interaction.guild_id or 0, event_id)
-                    await self._check_member(interaction, event)
-                    service.ensure_open(event, self.bot.clock.now())
                 except EventError as exc:
                     raise _user_error(exc) from None
+            await self._check_member(interaction, event)  # after the session is released
+            try:
+                service.ensure_open(event, self.bot.clock.now())
+            except EventError as exc:
+                raise _user_error(exc) from None
             await interaction.response.send_message(
                 t("events.delegate_prompt", locale, title=event.title),
                 view=DelegateSelectView(event_id, locale),
@@ -913,8 +946,13 @@ class EventsCog(commands.Cog):
                 include_cancelled=False,
                 limit=15,
             )
+            structures = await service.structure_refs(session, interaction.guild_id)
             lines = [
-                render.list_line(event, await service.summary_of(session, event, quorum), locale)
+                render.list_line(
+                    event,
+                    await service.summary_of(session, event, quorum, structures),
+                    locale,
+                )
                 for event in rows
             ]
         embed = discord.Embed(

@@ -430,10 +430,15 @@ async def member_structures(
 
 
 async def summary_of(
-    session: AsyncSession, event: NetworkEvent, quorum_percent: int
+    session: AsyncSession,
+    event: NetworkEvent,
+    quorum_percent: int,
+    structures: list[StructureRef] | None = None,
 ) -> QuorumSummary:
+    """``structures``: the guild's, when the caller already has them (one read for a
+    list of events instead of one per event: the directory may hold thousands)."""
     return rsvp_logic.summarize(
-        await structure_refs(session, event.guild_id),
+        structures if structures is not None else await structure_refs(session, event.guild_id),
         await answers_of(session, event.id),
         quorum_percent,
     )

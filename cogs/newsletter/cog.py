@@ -475,6 +475,7 @@ class NewsletterCog(commands.Cog, name="NewsletterCog"):
         locale = locale_of(interaction)
         await interaction.response.defer(ephemeral=True, thinking=True)
         guild_id = interaction.guild_id
+        first_number = await self.first_number(guild_id)  # not inside the transaction
         async with self.bot.db.transaction() as session:
             with user_errors():
                 item, issue = await service.accept_item(
@@ -483,7 +484,7 @@ class NewsletterCog(commands.Cog, name="NewsletterCog"):
                     item_id,
                     reviewer_id=interaction.user.id,
                     now=self.now(),
-                    first_number=await self.first_number(guild_id),
+                    first_number=first_number,
                 )
             position, number = item.position, issue.number
             submitter, title = item.submitter_id, item.title
@@ -843,12 +844,13 @@ class NewsletterCog(commands.Cog, name="NewsletterCog"):
             file = Attachment(
                 fichier.filename, await self.bot.storage.put(data), len(data), "application/pdf"
             )
+        first_number = await self.first_number(guild_id)  # not inside the transaction
         async with self.bot.db.transaction() as session:
             with user_errors():
                 issue = await service.ensure_open_issue(
                     session,
                     guild_id,
-                    first_number=await self.first_number(guild_id),
+                    first_number=first_number,
                     created_by=interaction.user.id,
                     now=now,
                 )

@@ -225,6 +225,11 @@ class SynonymTable:
                 target.setdefault(term, []).append(need)
         self._fuzzy_words = [w for w in self._words if len(w) >= MIN_FUZZY_LENGTH]
         self._choices = self._autocomplete_choices()
+        # Autocomplete runs on every keystroke: fold the labels once, not per call.
+        self._haystacks = [(need, [fold(need.label), *need.terms]) for need in self.needs]
+        self._fuzzy_haystack = {
+            need.label: " ".join((fold(need.label), *need.terms)) for need in self.needs
+        }
 
     # ------------------------------------------------------------------ loading
     @classmethod
@@ -378,14 +383,13 @@ class SynonymTable:
         if not folded:
             return [need.label for need in self.needs[:limit]]
         labels: list[str] = []
-        for need in self.needs:
-            haystack = [fold(need.label), *need.terms]
+        for need, haystack in self._haystacks:
             if any(h.startswith(folded) or f" {folded}" in f" {h}" for h in haystack):
                 labels.append(need.label)
         if len(labels) < limit:
             scored = process.extract(
                 folded,
-                {need.label: " ".join((fold(need.label), *need.terms)) for need in self.needs},
+                self._fuzzy_haystack,
                 scorer=fuzz.partial_ratio,
                 limit=limit,
                 score_cutoff=70,

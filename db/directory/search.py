@@ -166,6 +166,8 @@ class OrientationOutcome:
     broader_count: int = 0
     broader_dropped: str = ""  # which criterion was dropped (French)
     timings_ms: dict[str, float] = field(default_factory=dict)
+    # Observatory (issue 11): this request's row in the anonymous demand log (db/demand.py).
+    demand_id: int | None = None
 
     @property
     def found(self) -> bool:

@@ -72,10 +72,13 @@ class NetworkEvent(Base, GuildScoped):
     minutes_summary: Mapped[str] = mapped_column(Text, default="")
     minutes_posted_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
+    # Never loaded with the event: every click and refresh loads an event, and answers are
+    # read by their own queries (``service.answers_of``). The database cascades deletes.
     rsvps: Mapped[list[EventRsvp]] = relationship(
         back_populates="event",
         cascade="all, delete-orphan",
-        lazy="selectin",
+        passive_deletes=True,
+        lazy="raise",
         order_by="EventRsvp.responded_at",
     )
 
