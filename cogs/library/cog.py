@@ -16,7 +16,7 @@ from discord.ext import commands
 from sqlalchemy import select
 
 from bot.client import AiguillageBot
-from bot.documents import SHARE_LINK_TTL, Actor, can_manage
+from bot.documents import SHARE_LINK_TTL, Actor, can_manage, query_words
 from bot.errors import PermissionRefused, UserError
 from bot.i18n import locale_of, t
 from bot.library.errors import LibraryError
@@ -241,6 +241,8 @@ class LibraryCog(commands.Cog):
             category=category.value if category else None,
             structure_id=structure_id,
         )
+        if not query_words(query):  # refused before the search is remembered
+            raise LibraryError("library.error.empty_query")
         # A first search may build the typo-correction vocabulary: can exceed a second.
         await interaction.response.defer(ephemeral=True, thinking=True)
         search_id = await self.documents.save_search(

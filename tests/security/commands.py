@@ -403,6 +403,10 @@ CASES: list[Case] = [
         structure_scoped=True,
     ),
     Case("doc restaurer", C, dynamic(lambda h: _wrap("document", _referent_document(h)))),
+    # observatory
+    Case("observatoire voir", C),
+    Case("observatoire rapport", C),
+    Case("observatoire lien", C),
     # public guide
     Case("guide lien", M),
     Case("guide publier", C, static({"titre": "Guide numérique de Mérignac"})),

@@ -105,6 +105,16 @@ def test_charter_tracking_export_neutralizes_nicknames() -> None:
     assert not formula_cells(exported), formula_cells(exported)  # ...but inert
 
 
+def test_observatory_export_neutralizes_typed_labels() -> None:
+    """Area labels come from the directory (neighbourhoods typed by referents)."""
+    from cogs.observatory.export import to_csv
+
+    rows = [("couverture", "lieux", hostile, "=service", 3, None) for hostile in HOSTILE]
+    exported = to_csv(rows).decode("utf-8-sig")
+    assert "HYPERLINK" in exported
+    assert not formula_cells(exported), formula_cells(exported)
+
+
 async def test_audit_export_neutralizes_targets(database: Database) -> None:
     from cogs.audit.queries import AuditFilter, export_csv
     from db.models import AuditEntry

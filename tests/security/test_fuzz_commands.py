@@ -33,6 +33,7 @@ async def h(tmp_path: Path) -> AsyncIterator[BotHarness]:
             harness.referee.close()  # type: ignore[attr-defined]
 
 
+@pytest.mark.slow
 async def test_every_command_survives_its_worst_cases(h: BotHarness) -> None:
     """Deterministic: each command three times, every string option at its maximum length
     of hostile text, integers at their extremes, hostile files; as a coordinator, so that

@@ -8,6 +8,7 @@ mention bombs through every free-text path that ends up in a channel.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import AsyncIterator
 from datetime import UTC, datetime
 from pathlib import Path
@@ -229,7 +230,12 @@ async def test_mention_bombs_in_every_free_text_ping_nobody(h: BotHarness) -> No
     accepted = await h.emu.click(h.guild_id, h.person("coordinateur"), card, label="Accepter")
     assert "accept" in accepted.text, accepted.text
     await h.slash("coordinateur", "newsletter publier", options={"introduction": bomb})
-    await h.emu.wait_idle()
+    # The publication runs as a delivery in the background: wait for it (slow machines).
+    for _ in range(200):
+        await h.emu.wait_idle()
+        if h.emu.messages(h.channel("lettre-info")):
+            break
+        await asyncio.sleep(0.05)
 
     messages = _bot_messages(h)
     letter = [m for m in messages if m["channel_id"] == str(h.channel("lettre-info"))]
