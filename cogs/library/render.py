@@ -9,7 +9,7 @@ import discord
 
 from bot.clock import PARIS
 from bot.documents import SearchPage
-from bot.i18n import t
+from bot.i18n import catalogues, t
 from bot.library.snippets import Segment
 from db.models.documents import Document
 
@@ -25,8 +25,8 @@ def category_label(category: str, locale: str) -> str:
     if not category:
         return t("library.none", locale)
     key = f"library.category.{category}"
-    label = t(key, locale)
-    return category if label == key else label
+    # Other capabilities may file under a category of their own: shown as it is.
+    return t(key, locale) if catalogues().has(key) else category
 
 
 def human_size(size: int) -> str:

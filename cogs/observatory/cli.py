@@ -88,7 +88,7 @@ async def run_report(args: argparse.Namespace) -> int:
                     title=t("observatory.report.document_title", "fr", period=period.label("fr")),
                     data=data,
                     filename=f"{stem}.{extension}",
-                    category="Observatoire",
+                    category="rapport",
                     tags=["observatoire", "copil", period.slug],
                     origin=DocumentOrigin.REPORT,
                     mime_type=mime,
