@@ -10,6 +10,7 @@ import signal
 import sys
 from collections.abc import Sequence
 
+from bot import process_tuning
 from bot.config import ConfigError, load_settings
 
 log = logging.getLogger("aiguillage.cli")
@@ -47,7 +48,16 @@ async def _run_bot() -> int:
     token = settings.require_token()
     register_secret(token)
     setup_logging(settings.log_level, settings.log_format)
+    process_tuning.configure_for_service()
     bot = AiguillageBot(settings)
+
+    async def freeze_when_ready() -> None:
+        await bot.wait_until_ready()
+        await asyncio.sleep(5)  # let startup work (reconciliation, first deliveries) finish
+        frozen = process_tuning.freeze_startup_heap()
+        log.info("startup heap frozen (%d objects out of the collector's sight)", frozen)
+
+    freezer = asyncio.create_task(freeze_when_ready())
     loop = asyncio.get_running_loop()
     stopping = asyncio.Event()
 
@@ -82,6 +92,7 @@ async def _run_bot() -> int:
             return 2
         raise exc
     runner.cancel()
+    freezer.cancel()
     return 0
 
 
@@ -160,7 +171,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = parser.parse_args(argv)
     try:
         if args.command == "run":
-            return asyncio.run(_run_bot())
+            return process_tuning.run(_run_bot())
         if args.command == "demo":
             from bot.demo import run_demo
 

@@ -36,7 +36,6 @@ from db.directory.search import (
     PUBLIC_CHOICES,
     OrientationOutcome,
     OrientationQuery,
-    Origin,
     PlaceIndex,
     build_place_index,
     orienter,
@@ -214,7 +213,6 @@ class DirectoryCog(commands.Cog):
         if quartier and places.resolve(quartier) is None:
             raise UserError("directory.unknown_place", place=quartier[:100])
         await interaction.response.defer(ephemeral=True, thinking=True)
-        default_origin = await self._asker_origin(interaction)
         query = OrientationQuery(
             text=besoin,
             place=quartier,
@@ -224,6 +222,9 @@ class DirectoryCog(commands.Cog):
             free=gratuit,
         )
         async with self.bot.db.session() as session:
+            default_origin = await workflow.origin_of(
+                session, interaction.guild_id, interaction.user.id
+            )
             outcome = await orienter(
                 session,
                 interaction.guild_id,
@@ -269,22 +270,6 @@ class DirectoryCog(commands.Cog):
             view=self._results_view(outcome, token, 0, locale),
             ephemeral=True,
             allowed_mentions=MENTIONS,
-        )
-
-    async def _asker_origin(self, interaction: discord.Interaction) -> Origin | None:
-        """Without a quartier given, rank by distance from the asker's own structure."""
-        assert interaction.guild_id is not None
-        async with self.bot.db.session() as session:
-            mine = await workflow.structures_of(session, interaction.guild_id, interaction.user.id)
-        if not mine:
-            return None
-        s = mine[0]
-        return Origin(
-            label=s.display_name,
-            quartier_key=s.quartier_key,
-            commune_key=s.commune_key,
-            latitude=s.latitude,
-            longitude=s.longitude,
         )
 
     def _remember(self, outcome: OrientationOutcome, user_id: int) -> str:

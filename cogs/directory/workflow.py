@@ -14,6 +14,7 @@ from rapidfuzz import fuzz, process
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from db.directory.search import Origin
 from db.directory.standard import (
     ImportIssue,
     StandardFileError,
@@ -152,6 +153,41 @@ async def structures_of(session: AsyncSession, guild_id: int, user_id: int) -> l
                 Structure.archived_at.is_(None),
             )
         )
+    )
+
+
+async def origin_of(session: AsyncSession, guild_id: int, user_id: int) -> Origin | None:
+    """Where the asker works (their first structure), to rank by distance from it when no
+    quartier is given. Five columns, not the whole entity: `/orienter` runs this each time."""
+    row = (
+        await session.execute(
+            select(
+                Structure.nom,
+                Structure.short_name,
+                Structure.quartier_key,
+                Structure.commune_key,
+                Structure.latitude,
+                Structure.longitude,
+            )
+            .join(Referent, Referent.structure_id == Structure.id)
+            .where(
+                Referent.guild_id == guild_id,
+                Referent.user_id == user_id,
+                Referent.active.is_(True),
+                Structure.archived_at.is_(None),
+            )
+            .order_by(Structure.id)
+            .limit(1)
+        )
+    ).first()
+    if row is None:
+        return None
+    return Origin(
+        label=row.short_name or row.nom,
+        quartier_key=row.quartier_key,
+        commune_key=row.commune_key,
+        latitude=row.latitude,
+        longitude=row.longitude,
     )
 
 

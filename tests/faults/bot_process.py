@@ -44,11 +44,13 @@ def point_discord_at(emulator_url: str) -> None:
 
 
 async def main() -> int:
+    from bot import process_tuning
     from bot.client import AiguillageBot
     from bot.clock import Clock
     from bot.config import load_settings
     from bot.logging_setup import setup_logging
 
+    process_tuning.configure_for_service()
     point_discord_at(os.environ["AIG_EMULATOR_URL"])
     settings = load_settings()
     setup_logging(settings.log_level, settings.log_format)
@@ -71,6 +73,7 @@ async def main() -> int:
         await bot.wait_until_ready()
         while not bot.scheduler.running:  # noqa: ASYNC110 (the scheduler has no event to await)
             await asyncio.sleep(0.02)
+        process_tuning.freeze_startup_heap()
         say("ready", instance=bot.scheduler.instance_id, leader=bot.scheduler.is_leader)
         leader = bot.scheduler.is_leader
         while True:
@@ -94,4 +97,6 @@ async def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(asyncio.run(main()))
+    from bot.process_tuning import run
+
+    sys.exit(run(main()))
