@@ -83,9 +83,13 @@ class AiguillageBot(commands.Bot):
         web_enabled: bool = True,
         instance_id: str | None = None,
     ) -> None:
-        intents = discord.Intents.default()
-        intents.members = True  # role reconciliation, onboarding (privileged: enable in portal)
-        intents.guild_scheduled_events = True
+        # Only what the bot uses: guilds (channels, roles), members (role reconciliation,
+        # onboarding; privileged: enable it in the portal) and scheduled events. Everything
+        # else starts from an interaction or the scheduler: the bot never reads messages,
+        # reactions or typing, and without those intents Discord stops sending every
+        # message posted or edited on the server (the bot's own announcement edits
+        # included), which it would otherwise parse and cache for nothing.
+        intents = discord.Intents(guilds=True, members=True, guild_scheduled_events=True)
         super().__init__(
             command_prefix=commands.when_mentioned,
             intents=intents,
@@ -93,7 +97,7 @@ class AiguillageBot(commands.Bot):
             help_command=None,
             allowed_mentions=discord.AllowedMentions.none(),
             guild_ready_timeout=guild_ready_timeout,
-            max_messages=1000,
+            max_messages=None,
         )
         self.settings = settings
         self.clock = clock or Clock()

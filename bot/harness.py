@@ -179,6 +179,24 @@ class BotHarness:
     async def submit(self, person: str, custom_id: str | None = None, **kwargs: Any) -> Any:
         return await self.emu.submit_modal(self.guild_id, self.person(person), custom_id, **kwargs)
 
+    async def listeners_done(self, timeout: float = 10.0) -> None:
+        """Wait until the bot's gateway event handlers (``on_member_join``…) have finished.
+        discord.py runs each in its own task named ``discord.py: <handler>``; a handler
+        that only does database work makes no REST call an idle-wait would notice."""
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + timeout
+        while loop.time() < deadline:
+            running = [
+                task
+                for task in asyncio.all_tasks()
+                if task is not asyncio.current_task()
+                and task.get_name().startswith("discord.py: on_")
+                and not task.done()
+            ]
+            if not running:
+                return
+            await asyncio.wait(running, timeout=deadline - loop.time())
+
     async def advance(self, delta: timedelta) -> None:
         assert self.bot is not None
         await self.bot.advance_clock(delta)

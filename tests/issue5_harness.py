@@ -44,7 +44,8 @@ async def startup_done(harness: BotHarness) -> None:
 
 async def settle(harness: BotHarness) -> None:
     """Let gateway listeners finish (their database work makes no REST call to wait on)."""
-    await asyncio.sleep(0.1)
+    await asyncio.sleep(0.05)
+    await harness.listeners_done()
     await harness.emu.wait_idle(quiet=0.1)
 
 

@@ -333,6 +333,11 @@ class DirectoryCog(commands.Cog):
             except workflow.WorkflowError as error:
                 self._raise(error)
             referents = await workflow.referent_ids(session, structure.id)
+        await self._send_card(interaction, structure, referents)
+
+    async def _send_card(
+        self, interaction: discord.Interaction, structure: Structure, referents: Any
+    ) -> None:
         view = discord.ui.View(timeout=None)
         if structure.archived_at is None:
             view.add_item(
@@ -675,7 +680,8 @@ class DirectoryCog(commands.Cog):
                 structure = await workflow.find_structure(session, interaction.guild_id, nom)
             except workflow.WorkflowError as error:
                 self._raise(error)
-        await self.show_card(interaction, structure.id)
+            referents = await workflow.referent_ids(session, structure.id)
+        await self._send_card(interaction, structure, referents)
 
     @structure.command(
         name="modifier",

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any, Protocol
 
-from sqlalchemy import delete, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from cogs.events import rsvp as rsvp_logic
@@ -379,10 +379,20 @@ async def answers_of(session: AsyncSession, event_id: int) -> list[Answer]:
 
 
 async def structure_refs(session: AsyncSession, guild_id: int) -> list[StructureRef]:
+    """The network's structures, those the quorum counts: not archived, and with someone
+    to answer for them (an active referent, or a Discord role its members hold). A
+    directory imported for orientation (data·inclusion, a whole department) lists
+    thousands of places nobody on the server represents; counting them would make the
+    quorum unreachable and every answer sort thousands of names."""
+    represented = select(Referent.structure_id).where(
+        Referent.guild_id == guild_id, Referent.active.is_(True)
+    )
     rows = (
         await session.execute(
             select(Structure.id, Structure.nom, Structure.short_name).where(
-                Structure.guild_id == guild_id, Structure.archived_at.is_(None)
+                Structure.guild_id == guild_id,
+                Structure.archived_at.is_(None),
+                or_(Structure.discord_role_id.is_not(None), Structure.id.in_(represented)),
             )
         )
     ).all()
@@ -406,27 +416,25 @@ async def referent_links(session: AsyncSession, guild_id: int) -> list[tuple[int
     return [(row.user_id, row.structure_id) for row in rows]
 
 
-async def structure_roles(session: AsyncSession, guild_id: int) -> dict[int, int]:
-    """Discord role id → structure id, for structures that have a role."""
-    rows = (
-        await session.execute(
-            select(Structure.id, Structure.discord_role_id).where(
-                Structure.guild_id == guild_id,
-                Structure.archived_at.is_(None),
-                Structure.discord_role_id.is_not(None),
-            )
-        )
-    ).all()
-    return {row.discord_role_id: row.id for row in rows}
-
-
 async def member_structures(
     session: AsyncSession, guild_id: int, user_id: int, role_ids: Sequence[int] = ()
 ) -> tuple[int, ...]:
-    links = await referent_links(session, guild_id)
-    roles = await structure_roles(session, guild_id)
-    role_members = {roles[r]: [user_id] for r in role_ids if r in roles}
-    return rsvp_logic.structures_of(user_id, links, role_members)
+    """The structures this member belongs to (``rsvp.structures_of``'s rule), read for
+    this member only: every COPIL answer runs it, and the directory may hold thousands."""
+    as_referent = select(Referent.structure_id).where(
+        Referent.guild_id == guild_id,
+        Referent.user_id == user_id,
+        Referent.active.is_(True),
+    )
+    belongs = Structure.id.in_(as_referent)
+    if role_ids:
+        belongs = or_(belongs, Structure.discord_role_id.in_(list(role_ids)))
+    rows = await session.scalars(
+        select(Structure.id).where(
+            Structure.guild_id == guild_id, Structure.archived_at.is_(None), belongs
+        )
+    )
+    return tuple(sorted(set(rows)))
 
 
 async def summary_of(

@@ -187,8 +187,10 @@ class Structure(Base, GuildScoped, Timestamped):
     # Freshness: when the referent was last asked to confirm the entry.
     last_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime(), nullable=True)
 
+    # Loaded only when asked for: capabilities read referents with their own queries, and
+    # an eager load would add a query to every structure read (cards, /orienter, imports).
     referents: Mapped[list[Referent]] = relationship(
-        back_populates="structure", cascade="all, delete-orphan", lazy="selectin"
+        back_populates="structure", cascade="all, delete-orphan", lazy="select"
     )
 
     @property

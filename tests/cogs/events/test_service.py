@@ -171,6 +171,8 @@ async def test_answers_quorum_and_reminder_targets(database: Database) -> None:
         media = await add_structure(session, "Médiathèque", referents=(20,), role_id=777)
         mdh = await add_structure(session, "Maison des Habitants", referents=(30,))
         await add_structure(session, "Ancienne structure", referents=(40,), archived_at=NOW)
+        # A place of the directory nobody on the server represents: not in the quorum.
+        await add_structure(session, "Lieu importé sans référent")
         event = await service.create_event(
             session, None, guild_id=GUILD, draft=draft(), created_by=1, channel_id=5, now=NOW
         )
@@ -359,3 +361,20 @@ async def test_dms_are_one_delivery_per_person_and_stop_when_the_event_is_cancel
     assert {r.status for r in await delivery_rows(database, service.DM_KIND)} == {
         DeliveryStatus.CANCELLED
     }
+
+
+async def test_member_structures_reads_referent_links_and_roles_of_this_member_only(
+    database: Database,
+) -> None:
+    async with database.transaction() as session:
+        ccas = await add_structure(session, "CCAS", referents=(10,))
+        media = await add_structure(session, "Médiathèque", referents=(20,), role_id=777)
+        await add_structure(session, "Ancienne", referents=(10,), role_id=888, archived_at=NOW)
+        await add_structure(session, "Ailleurs", guild_id=GUILD + 1, referents=(10,), role_id=777)
+        assert await service.member_structures(session, GUILD, 10) == (ccas.id,)
+        assert await service.member_structures(session, GUILD, 10, role_ids=[777, 888]) == (
+            ccas.id,
+            media.id,
+        )
+        assert await service.member_structures(session, GUILD, 99, role_ids=[1]) == ()
+        assert await service.member_structures(session, GUILD, 20, role_ids=[777]) == (media.id,)
