@@ -13,9 +13,24 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime
+from functools import lru_cache
 from typing import Any
 
-from sqlalchemy import Float, Select, and_, case, cast, func, literal, or_, select
+from sqlalchemy import (
+    Boolean,
+    Float,
+    Integer,
+    Select,
+    String,
+    and_,
+    bindparam,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.models.structures import (
@@ -30,7 +45,7 @@ from db.models.structures import (
 )
 
 from .hours import OpeningStatus, opening_status
-from .matching import SECONDARY_WEIGHT, MatchResult, SynonymTable, _step
+from .matching import SECONDARY_WEIGHT, MatchResult, Need, SynonymTable, _step
 
 CANDIDATE_BATCH = 80
 MAX_RESULTS = 30
@@ -285,62 +300,132 @@ def candidate_query(
 ) -> Select[Any]:
     """The SQL underneath `/orienter`: places declaring a wanted service, filtered, ordered
     by service fit then proximity. Portable (SQLite, PostgreSQL): integer bit masks and
-    arithmetic only."""
+    arithmetic only. A plain statement callers may narrow further (the public guide adds
+    its own conditions)."""
+    shape = _candidate_shape(match, query, origin)
+    return _candidate_statement(shape).params(**_candidate_params(guild_id, match, origin))
+
+
+# Building this statement (a CASE per need, proximity tiers…) costs SQLAlchemy about a
+# millisecond, more than running it: `/orienter` reuses one statement per shape (the
+# needs understood, the filters, the kind of origin) and binds the rest.
+CandidateShape = tuple[tuple[Need, ...], tuple[str, int] | None, bool, bool, int, str | None]
+
+
+def _candidate_shape(
+    match: MatchResult, query: OrientationQuery, origin: Origin | None
+) -> CandidateShape:
+    public: tuple[str, int] | None = None
+    if query.public in PUBLICS:
+        public = ("publics", _bit(PUBLICS, query.public))
+    elif query.public in PRISE_EN_CHARGE:
+        public = ("prise_en_charge", _bit(PRISE_EN_CHARGE, query.public))
+    where = None
+    if origin is not None:
+        located = origin.latitude is not None and origin.longitude is not None
+        where = "point" if located else "area"
+    return (
+        tuple(m.need for m in match.matches),
+        public,
+        bool(query.walk_in),
+        bool(query.free),
+        _target_publics(match, query),
+        where,
+    )
+
+
+def _candidate_params(guild_id: int, match: MatchResult, origin: Origin | None) -> dict[str, Any]:
+    params: dict[str, Any] = {"guild_id": guild_id}
+    for i, m in enumerate(match.matches):
+        params[f"score_{i}"] = float(m.score)
+        params[f"secondary_score_{i}"] = float(SECONDARY_WEIGHT * m.score)
+    if origin is not None:
+        params["has_quartier"] = bool(origin.quartier_key)
+        params["quartier_key"] = origin.quartier_key
+        params["commune_key"] = origin.commune_key
+        if origin.latitude is not None and origin.longitude is not None:
+            params["latitude"] = origin.latitude
+            params["longitude"] = origin.longitude
+            params["lon_scale"] = math.cos(math.radians(origin.latitude))
+    return params
+
+
+@lru_cache(maxsize=1024)
+def _candidate_statement(shape: CandidateShape) -> Select[Any]:
+    needs, public, walk_in, free, target, where = shape
     services = Structure.services_mask
+    wanted = 0
+    for need in needs:
+        wanted |= need.services_mask | need.secondary_mask
     conditions = [
-        Structure.guild_id == guild_id,
+        Structure.guild_id == bindparam("guild_id"),
         Structure.archived_at.is_(None),
-        services.op("&")(match.wanted_mask) != 0,
+        services.op("&")(wanted) != 0,
         Structure.acces_mask.op("&")(BIT_NO_PUBLIC) == 0,
     ]
-    if query.public in PUBLICS:
-        bit = _bit(PUBLICS, query.public)
-        conditions.append(
-            or_(Structure.publics_mask == 0, Structure.publics_mask.op("&")(bit) != 0)
-        )
-    elif query.public in PRISE_EN_CHARGE:
-        conditions.append(
-            Structure.prise_en_charge_mask.op("&")(_bit(PRISE_EN_CHARGE, query.public)) != 0
-        )
-    if query.walk_in:
+    if public is not None:
+        kind, bit = public
+        if kind == "publics":
+            conditions.append(
+                or_(Structure.publics_mask == 0, Structure.publics_mask.op("&")(bit) != 0)
+            )
+        else:
+            conditions.append(Structure.prise_en_charge_mask.op("&")(bit) != 0)
+    if walk_in:
         conditions.append(Structure.acces_mask.op("&")(BIT_WALK_IN) != 0)
-    if query.free:
+    if free:
         conditions.append(Structure.frais_mask.op("&")(BITS_FREE) != 0)
 
     coverage_terms = [
         case(
-            (services.op("&")(m.need.services_mask) != 0, literal(m.score)),
-            (services.op("&")(m.need.secondary_mask) != 0, literal(SECONDARY_WEIGHT * m.score)),
+            (services.op("&")(need.services_mask) != 0, bindparam(f"score_{i}", type_=Float)),
+            (
+                services.op("&")(need.secondary_mask) != 0,
+                bindparam(f"secondary_score_{i}", type_=Float),
+            ),
             else_=literal(0.0),
         )
-        for m in match.matches
+        for i, need in enumerate(needs)
     ]
     coverage = cast(sum(coverage_terms[1:], coverage_terms[0]), Float)
-    order: list[Any] = [coverage.desc(), _public_rank_sql(match, query)]
-    if origin is not None:
+    order: list[Any] = [coverage.desc(), _public_rank_sql(target)]
+    if where is not None:
         tier = case(
             (
                 and_(
-                    literal(bool(origin.quartier_key)),
-                    Structure.quartier_key == origin.quartier_key,
+                    bindparam("has_quartier", type_=Boolean),
+                    Structure.quartier_key == bindparam("quartier_key", type_=String),
                 ),
                 0,
             ),
-            (Structure.commune_key == origin.commune_key, 1),
+            (Structure.commune_key == bindparam("commune_key", type_=String), 1),
             else_=2,
         )
         order.append(tier)
-        if origin.latitude is not None and origin.longitude is not None:
-            k = math.cos(math.radians(origin.latitude))
-            dlat = Structure.latitude - origin.latitude
-            dlon = (Structure.longitude - origin.longitude) * k
+        if where == "point":
+            dlat = Structure.latitude - bindparam("latitude", type_=Float)
+            dlon = (Structure.longitude - bindparam("longitude", type_=Float)) * bindparam(
+                "lon_scale", type_=Float
+            )
             order.append(func.coalesce(dlat * dlat + dlon * dlon, FAR_AWAY))
     else:
-        order.append(_bonus_sql(match).desc())
+        order.append(_bonus_sql(needs).desc())
     order.append(Structure.id)
     # Ids only: answered from the covering index `ix_structures_orienter`; the wide rows
     # are read for the winners only (see ``fetch_candidates``).
     return select(Structure.id).where(*conditions).order_by(*order)
+
+
+@lru_cache(maxsize=1024)
+def _paged_candidate_statement(shape: CandidateShape) -> Select[Any]:
+    return (
+        _candidate_statement(shape)
+        .limit(bindparam("page_limit", type_=Integer))
+        .offset(bindparam("page_offset", type_=Integer))
+    )
+
+
+_WINNERS = select(*_COLUMNS).where(Structure.id.in_(bindparam("ids", expanding=True)))
 
 
 def _target_publics(match: MatchResult, query: OrientationQuery) -> int:
@@ -349,8 +434,7 @@ def _target_publics(match: MatchResult, query: OrientationQuery) -> int:
     return match.publics_mask
 
 
-def _public_rank_sql(match: MatchResult, query: OrientationQuery) -> Any:
-    target = _target_publics(match, query)
+def _public_rank_sql(target: int) -> Any:
     if target:
         return case(
             (Structure.publics_mask.op("&")(target) != 0, 0),
@@ -368,12 +452,11 @@ def public_rank(publics_mask: int, target: int) -> int:
     return 0 if publics_mask == 0 else 1
 
 
-def _bonus_sql(match: MatchResult) -> Any:
+def _bonus_sql(needs: Sequence[Need]) -> Any:
     """The same bonus as ``MatchResult.bonus``, for ordering in the database."""
     services = Structure.services_mask
     terms = []
-    for m in match.matches:
-        need = m.need
+    for need in needs:
         steps = [
             (Structure.dispositifs_mask.op("&")(1 << DISPOSITIFS.index(d)) != 0, _step(i))
             for i, d in enumerate(need.dispositifs)
@@ -529,11 +612,13 @@ async def fetch_candidates(
     offset: int = 0,
     limit: int = CANDIDATE_BATCH,
 ) -> list[Candidate]:
-    statement = candidate_query(guild_id, match, query, origin).offset(offset).limit(limit)
-    ids = list((await session.scalars(statement)).all())
+    shape = _candidate_shape(match, query, origin)
+    params = _candidate_params(guild_id, match, origin)
+    params.update(page_limit=limit, page_offset=offset)
+    ids = list((await session.scalars(_paged_candidate_statement(shape), params)).all())
     if not ids:
         return []
-    rows = (await session.execute(select(*_COLUMNS).where(Structure.id.in_(ids)))).all()
+    rows = (await session.execute(_WINNERS, {"ids": ids})).all()
     by_id = {row[0]: _candidate(row) for row in rows}
     return [by_id[i] for i in ids if i in by_id]
 
