@@ -25,6 +25,7 @@ from bot.guild_config import GuildConfig, declare_core_settings
 from bot.i18n import catalogues, t
 from bot.i18n.translator import CatalogueTranslator
 from bot.metrics import Metrics
+from bot.overload import QueueAge
 from bot.scheduler import DeliveryScheduler, deliver_message
 from bot.storage import LocalBlobStore
 from bot.web import WebServer
@@ -56,14 +57,27 @@ def discover_modules(name: str) -> list[str]:
     return found
 
 
+class InteractionExpired(app_commands.CheckFailure):
+    """The interaction waited too long in the queue to be answered within Discord's 3 s."""
+
+
 class AiguillageTree(app_commands.CommandTree["AiguillageBot"]):
     async def interaction_check(self, interaction: discord.Interaction) -> bool:
-        interaction.extras["started"] = time.perf_counter()
+        started = interaction.extras["started"] = time.perf_counter()
+        age = (self.client.clock.now() - interaction.created_at).total_seconds()
+        if self.client.queue_age.is_stale(age, started):
+            # Too late for Discord's 3 s (see bot/overload.py): drop it, serve the next.
+            raise InteractionExpired(f"interaction {interaction.id} waited {age:.1f} s")
         return True
 
     async def on_error(
         self, interaction: discord.Interaction, error: app_commands.AppCommandError
     ) -> None:
+        if isinstance(error, InteractionExpired):
+            # Nothing to answer (Discord already told the member the bot did not respond).
+            self.client.metrics.command_errors.labels(kind="expired").inc()
+            log.warning("dropped: %s (the bot is behind)", error)
+            return
         await report_interaction_error(interaction, error)
 
 
@@ -103,6 +117,7 @@ class AiguillageBot(commands.Bot):
         self.clock = clock or Clock()
         self.db = Database(settings.effective_database_url)
         self.metrics = Metrics()
+        self.queue_age = QueueAge()
         self.guild_config = GuildConfig(self.db)
         declare_core_settings(self.guild_config)
         self.storage = LocalBlobStore(settings.blob_dir)
