@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.demand import FILTERS
@@ -142,12 +142,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# Conditional counts as "count(*) FILTER (WHERE ...)" (SQLite 3.30+, PostgreSQL): cheaper
+# per row than a sum of CASE expressions on both engines.
 def _handovers() -> Any:
-    return func.sum(case((DemandRecord.handover.is_(True), 1), else_=0))
+    return func.count().filter(DemandRecord.handover.is_(True))
 
 
 def _no_result() -> Any:
-    return func.sum(case((DemandRecord.result_count <= 0, 1), else_=0))
+    return func.count().filter(DemandRecord.result_count <= 0)
 
 
 def _in_period(guild_id: int, period: Period) -> list[Any]:
@@ -161,7 +163,7 @@ def _in_period(guild_id: int, period: Period) -> list[Any]:
 async def load_need_groups(session: AsyncSession, guild_id: int, period: Period) -> list[NeedGroup]:
     # Filter usage rides along (a sum per filter) rather than costing another scan.
     used = [
-        func.sum(case((DemandRecord.filters_mask.op("&")(1 << bit) != 0, 1), else_=0))
+        func.count().filter(DemandRecord.filters_mask.op("&")(1 << bit) != 0)
         for bit in range(len(FILTERS))
     ]
     statement = (
@@ -272,16 +274,19 @@ async def load_publics(
 
 
 async def has_demand(session: AsyncSession, guild_id: int, period: Period) -> bool:
-    """Whether any request was logged in the months of ``period`` (an index seek), so
-    that an empty period costs no scan."""
+    """Whether any request was logged in ``period``, so that an empty period costs no
+    scan: an index seek on its months, whose rows' days are then checked (an edge month
+    may hold requests on days outside the period only)."""
     first = period.start.year * 100 + period.start.month
     last = period.last_day.year * 100 + period.last_day.month
     statement = (
-        select(DemandRecord.month)
+        select(DemandRecord.id)
         .where(
             DemandRecord.guild_id == guild_id,
             DemandRecord.month >= first,
             DemandRecord.month <= last,
+            DemandRecord.day >= period.start,
+            DemandRecord.day < period.end,
         )
         .limit(1)
     )

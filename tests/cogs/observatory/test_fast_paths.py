@@ -1,15 +1,17 @@
 """The observatory's fast paths (national scale, bench/observatory.py) against plain
 references on random data: the gaps sorted in one pass equal the gaps sorted on their
-full key."""
+full key; an empty period is told from the days of its edge months."""
 
 from __future__ import annotations
 
 import random
-from datetime import date
+from datetime import date, timedelta
 from typing import Any
 
 import pytest
+from sqlalchemy import insert
 
+from cogs.observatory import data
 from cogs.observatory.coverage import (
     EVENING_MASK,
     NETWORK,
@@ -23,7 +25,11 @@ from cogs.observatory.coverage import (
     coverage_matrix,
     find_gaps,
 )
+from cogs.observatory.figures import compute_observatory
 from cogs.observatory.needs import NeedCatalogue
+from cogs.observatory.periods import Period
+from db.demand import FILTERS, PUBLIC_VALUES, month_of
+from db.models.observatory import DemandRecord
 from db.models.structures import FRAIS, MODALITES_ACCES, SERVICES
 
 from .labelled import NOW
@@ -163,3 +169,53 @@ def test_areas_added_later_are_the_areas_given_at_once() -> None:
     assert [a.label for a in data_areas] == ["Talence", "Thouars (Talence)"]
     add_areas(later, extra)
     assert later.areas == at_once.areas and later.cells == at_once.cells
+
+
+# ----------------------------------------------------------------------------- demand
+def random_log(rng: random.Random, guild: int, needs: NeedCatalogue, count: int) -> list[dict]:
+    keys = sorted(needs.needs)
+    rows = []
+    for _ in range(count):
+        day = FIRST_DAY + timedelta(days=rng.randrange((TODAY - FIRST_DAY).days + 1))
+        chosen = sorted(rng.sample(keys, rng.choice([0, 1, 1, 1, 2, 3])))
+        mask = 0
+        for key in chosen:
+            mask |= needs.services_mask(key)
+        if rng.random() < 0.1:
+            mask = 0  # the need's services were not understood
+        commune, quartier = rng.choice(AREAS)
+        filters = rng.randrange(1 << len(FILTERS))
+        results = rng.choice([0, 0, 1, 2, 3, 7, 30])
+        rows.append(
+            {
+                "guild_id": guild,
+                "day": day,
+                "month": month_of(day),
+                "services_mask": mask,
+                "needs": "|" + "|".join(chosen) + "|" if chosen else "",
+                "commune_key": commune,
+                "quartier_key": quartier,
+                "filters_mask": filters,
+                "public": rng.choice(PUBLIC_VALUES) if filters & 8 else "",
+                "result_count": results,
+                "handover": results > 0 and rng.random() < 0.3,
+            }
+        )
+    return rows
+
+
+async def test_a_period_whose_months_hold_requests_on_other_days_only(db, guild, needs) -> None:  # type: ignore[no-untyped-def]
+    rng = random.Random(3)
+    rows = random_log(rng, guild, needs, 40)
+    for row, day in zip(rows, [date(2025, 3, 30), date(2025, 5, 2)] * 20, strict=True):
+        row.update(day=day, month=month_of(day))
+    async with db.transaction() as session:
+        await session.execute(insert(DemandRecord), rows)
+    empty = Period("range", date(2025, 3, 31), date(2025, 5, 2))
+    async with db.session() as session:
+        assert not await data.has_demand(session, guild, empty)
+        assert await data.has_demand(session, guild, Period("range", empty.start, date(2025, 5, 3)))
+        assert await data.has_demand(session, guild, Period("range", date(2025, 3, 30), empty.end))
+    obs = await compute_observatory(db, guild, empty, now=NOW, needs=needs)
+    assert obs.demand.total.requests == 0 and obs.trend[-1].month == 202505
+    assert sum(p.requests for p in obs.trend) == 40  # the trend counts whole months
