@@ -117,17 +117,27 @@ async def area_labels(
 # order without a sort; result counts are put in buckets in Python.
 
 
-async def _rows(session: AsyncSession, statement: Any, index: str) -> list[Any]:
+async def _rows(
+    session: AsyncSession, statement: Any, index: str, *, day_filtered: bool = False
+) -> list[Any]:
     """Run an aggregation on its covering index. SQLite is told which one ("INDEXED BY"):
     once ANALYZE has run, its planner may prefer a skip-scan of another index followed
     by a sort, fifty times slower. SQLAlchemy renders no table hint for SQLite, so the
-    compiled text gets the clause; PostgreSQL runs the statement as it is."""
+    compiled text gets the clause; PostgreSQL runs the statement as it is.
+
+    ``day_filtered``: the period's days are checked on each index entry rather than
+    used to seek ("+day", SQLite's way to keep a term off the index), for an index that
+    has a column between its range and the day: otherwise SQLite skip-scans it and
+    sorts the rows to group them (the publics of a two-year period: 0.17 s instead of
+    0.02 s)."""
     bind = session.get_bind()
     if bind.dialect.name != "sqlite":
         return await _core(session, statement)
     compiled = statement.compile(dialect=bind.dialect, compile_kwargs={"render_postcompile": True})
     table = DemandRecord.__tablename__
     sql = compiled.string.replace(f"FROM {table}", f"FROM {table} INDEXED BY {index}", 1)
+    if day_filtered:
+        sql = sql.replace(f"{table}.day ", f"+{table}.day ")
     params = tuple(_plain(compiled.params[name]) for name in compiled.positiontup or ())
     connection = await session.connection()
     return list((await connection.exec_driver_sql(sql, params)).all())
@@ -269,7 +279,7 @@ async def load_publics(
         .where(*_in_period(guild_id, period), DemandRecord.public > "")
         .group_by(DemandRecord.public)
     )
-    rows = await _rows(session, statement, "ix_observatory_demand_by_public")
+    rows = await _rows(session, statement, "ix_observatory_demand_by_public", day_filtered=True)
     return [(p, int(c)) for p, c in rows]
 
 
