@@ -1,7 +1,8 @@
 """The observatory's fast paths (national scale, bench/observatory.py) against plain
 references on random data: the figures counted by the database equal those counted row
 by row in Python, on SQLite and PostgreSQL; the gaps sorted in one pass equal the gaps
-sorted on their full key; the garbage collector's pause always ends."""
+sorted on their full key; the garbage collector's pause always ends and hands what it
+made to the oldest generation."""
 
 from __future__ import annotations
 
@@ -209,6 +210,32 @@ def test_the_collector_pause_is_reentrant_and_always_ends() -> None:
         assert not gc.isenabled()
     finally:
         gc.enable()
+
+
+class Made:
+    """An object made during a pause (instances are tracked by the collector)."""
+
+
+def test_what_a_pause_made_goes_to_the_oldest_generation_unscanned() -> None:
+    with collector_paused():
+        made = [Made() for _ in range(10_000)]
+    assert gc.isenabled() and gc.get_freeze_count() == 0
+    assert gc.get_count()[0] < 100  # no burst left for the young generation to scan
+    oldest = {id(o) for o in gc.get_objects(generation=2)}
+    assert all(id(o) in oldest for o in made[::1000])
+
+
+def test_objects_the_application_froze_stay_frozen() -> None:
+    kept = Made()
+    gc.freeze()
+    try:
+        frozen = gc.get_freeze_count()
+        with collector_paused():
+            made = Made()
+        assert gc.get_freeze_count() == frozen  # nothing unfrozen, nothing added
+        assert kept is not made
+    finally:
+        gc.unfreeze()
 
 
 # ----------------------------------------------------------------------------- demand
