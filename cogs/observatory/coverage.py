@@ -341,7 +341,7 @@ def find_gaps(
             network[index] = (before[0] + asked, before[1] + unanswered)
     # Tens of thousands of gaps at national scale. They are produced in the order that
     # breaks ties (network, communes, quartiers, each by key, then service), so that one
-    # stable sort on a single integer per gap (unanswered, severity, requests) finishes.
+    # stable sort on (unanswered, severity, requests) finishes.
     gaps: list[Gap] = []
     weights: list[tuple[int, int, int]] = []
 
