@@ -13,7 +13,7 @@ from datetime import UTC, date, datetime, time
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import case, delete, func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
 from db.demand import FILTERS
@@ -117,17 +117,27 @@ async def area_labels(
 # order without a sort; result counts are put in buckets in Python.
 
 
-async def _rows(session: AsyncSession, statement: Any, index: str) -> list[Any]:
+async def _rows(
+    session: AsyncSession, statement: Any, index: str, *, day_filtered: bool = False
+) -> list[Any]:
     """Run an aggregation on its covering index. SQLite is told which one ("INDEXED BY"):
     once ANALYZE has run, its planner may prefer a skip-scan of another index followed
     by a sort, fifty times slower. SQLAlchemy renders no table hint for SQLite, so the
-    compiled text gets the clause; PostgreSQL runs the statement as it is."""
+    compiled text gets the clause; PostgreSQL runs the statement as it is.
+
+    ``day_filtered``: the period's days are checked on each index entry rather than
+    used to seek ("+day", SQLite's way to keep a term off the index), for an index that
+    has a column between its range and the day: otherwise SQLite skip-scans it and
+    sorts the rows to group them (the publics of a two-year period: 0.17 s instead of
+    0.02 s)."""
     bind = session.get_bind()
     if bind.dialect.name != "sqlite":
         return await _core(session, statement)
     compiled = statement.compile(dialect=bind.dialect, compile_kwargs={"render_postcompile": True})
     table = DemandRecord.__tablename__
     sql = compiled.string.replace(f"FROM {table}", f"FROM {table} INDEXED BY {index}", 1)
+    if day_filtered:
+        sql = sql.replace(f"{table}.day ", f"+{table}.day ")
     params = tuple(_plain(compiled.params[name]) for name in compiled.positiontup or ())
     connection = await session.connection()
     return list((await connection.exec_driver_sql(sql, params)).all())
@@ -142,12 +152,14 @@ def _plain(value: Any) -> Any:
     return value
 
 
+# Conditional counts as "count(*) FILTER (WHERE ...)" (SQLite 3.30+, PostgreSQL): cheaper
+# per row than a sum of CASE expressions on both engines.
 def _handovers() -> Any:
-    return func.sum(case((DemandRecord.handover.is_(True), 1), else_=0))
+    return func.count().filter(DemandRecord.handover.is_(True))
 
 
 def _no_result() -> Any:
-    return func.sum(case((DemandRecord.result_count <= 0, 1), else_=0))
+    return func.count().filter(DemandRecord.result_count <= 0)
 
 
 def _in_period(guild_id: int, period: Period) -> list[Any]:
@@ -161,7 +173,7 @@ def _in_period(guild_id: int, period: Period) -> list[Any]:
 async def load_need_groups(session: AsyncSession, guild_id: int, period: Period) -> list[NeedGroup]:
     # Filter usage rides along (a sum per filter) rather than costing another scan.
     used = [
-        func.sum(case((DemandRecord.filters_mask.op("&")(1 << bit) != 0, 1), else_=0))
+        func.count().filter(DemandRecord.filters_mask.op("&")(1 << bit) != 0)
         for bit in range(len(FILTERS))
     ]
     statement = (
@@ -267,21 +279,24 @@ async def load_publics(
         .where(*_in_period(guild_id, period), DemandRecord.public > "")
         .group_by(DemandRecord.public)
     )
-    rows = await _rows(session, statement, "ix_observatory_demand_by_public")
+    rows = await _rows(session, statement, "ix_observatory_demand_by_public", day_filtered=True)
     return [(p, int(c)) for p, c in rows]
 
 
 async def has_demand(session: AsyncSession, guild_id: int, period: Period) -> bool:
-    """Whether any request was logged in the months of ``period`` (an index seek), so
-    that an empty period costs no scan."""
+    """Whether any request was logged in ``period``, so that an empty period costs no
+    scan: an index seek on its months, whose rows' days are then checked (an edge month
+    may hold requests on days outside the period only)."""
     first = period.start.year * 100 + period.start.month
     last = period.last_day.year * 100 + period.last_day.month
     statement = (
-        select(DemandRecord.month)
+        select(DemandRecord.id)
         .where(
             DemandRecord.guild_id == guild_id,
             DemandRecord.month >= first,
             DemandRecord.month <= last,
+            DemandRecord.day >= period.start,
+            DemandRecord.day < period.end,
         )
         .limit(1)
     )

@@ -170,11 +170,15 @@ def summarize(
                 cell[2] += handovers
     summary.by_area = {key: Tally(v[0], v[1], 0, v[2]) for key, v in per_area.items()}
     summary.by_area_service = {key: Tally(v[0], v[1], 0, v[2]) for key, v in per_cell.items()}
+    # A need is stored alone ("|caf|") or with others ("|caf|impots|"): an area's count
+    # for it is the sum over both.
+    unanswered: dict[str, dict[tuple[str, str], int]] = {}
     for needs_text, commune_key, quartier_key, count in worst:
         for key in (k for k in needs_text.split("|") if k):
-            summary.worst_areas.setdefault(key, []).append(((commune_key, quartier_key), count))
-    for rows in summary.worst_areas.values():
-        rows.sort(key=lambda item: (-item[1], item[0]))
+            areas = unanswered.setdefault(key, {})
+            areas[(commune_key, quartier_key)] = areas.get((commune_key, quartier_key), 0) + count
+    for key, areas in unanswered.items():
+        summary.worst_areas[key] = sorted(areas.items(), key=lambda item: (-item[1], item[0]))
     return summary
 
 

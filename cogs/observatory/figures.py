@@ -4,6 +4,7 @@ rendered in Discord, on the web page, in the PDF and in the CSV (one source of f
 from __future__ import annotations
 
 import asyncio
+from collections import Counter
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -13,10 +14,19 @@ from db.engine import Database
 from db.models.structures import SERVICES
 
 from . import data
-from .coverage import CoverageMatrix, Gap, GapKind, Place, coverage_matrix, find_gaps
+from .coverage import (
+    CoverageMatrix,
+    Gap,
+    GapKind,
+    Place,
+    add_areas,
+    coverage_matrix,
+    find_gaps,
+)
 from .demand_stats import (
     DemandSummary,
     FilterUsage,
+    NeedGroup,
     TrendPoint,
     UnmetNeed,
     fill_months,
@@ -24,6 +34,7 @@ from .demand_stats import (
     summarize,
     unmet_needs,
 )
+from .gcpause import collector_paused
 from .health import DEFAULT_FRESHNESS_DAYS, Flow, Freshness, freshness, orientation_flow
 from .needs import NeedCatalogue
 from .periods import Period, last_months
@@ -96,16 +107,22 @@ class Observatory:
 def snapshot_figures(matrix: CoverageMatrix, health: Freshness) -> dict[str, Any]:
     """What the offer looked like on a day: kept monthly so that later periods can be
     compared with it (the directory itself only knows its present)."""
+    quartiers = [a.key for a in matrix.areas if not a.is_commune]
+    cells = matrix.cells
     services = {}
     for index, service in enumerate(SERVICES):
         total = matrix.totals[index]
-        quartiers = [a for a in matrix.areas if not a.is_commune]
+        without = 0
+        for key in quartiers:
+            cell = cells.get((key, index))
+            if cell is None or not cell.places:
+                without += 1
         services[service] = {
             "places": total.places,
             "hours": total.hours,
             "saturday": total.saturday,
             "evening": total.evening,
-            "quartiers_without": sum(1 for a in quartiers if not matrix.cell(a, index).places),
+            "quartiers_without": without,
         }
     return {
         "places": matrix.places,
@@ -153,12 +170,21 @@ def _compare(current: Observatory, previous_snapshot: dict[str, Any] | None) -> 
     return rows
 
 
+def most_unanswered(groups: list[NeedGroup], limit: int = 10) -> list[str]:
+    """The stored need values ("|caf|impots|") of the requests naming one of the needs
+    the figures show as unmet (``unmet_needs``, same order and ties) that found nothing
+    at least once: those whose areas are looked up."""
+    shown = {u.need for u in unmet_needs(summarize(groups), limit) if u.no_result}
+    return sorted({g.needs for g in groups if shown.intersection(g.need_keys)})
+
+
 def need_offer(places: list[Place], needs: NeedCatalogue, keys: set[str]) -> dict[str, int]:
-    masks = [p.services_mask for p in places if p.receives_public]
+    """Need key -> places (receiving the public) that offer one of its services."""
+    masks = Counter(p.services_mask for p in places if p.receives_public)
     offer = {}
     for key in keys:
         mask = needs.services_mask(key)
-        offer[key] = sum(1 for m in masks if m & mask)
+        offer[key] = sum(count for m, count in masks.items() if m & mask)
     return offer
 
 
@@ -174,7 +200,31 @@ async def compute_observatory(
 ) -> Observatory:
     """Every figure of ``period`` for one guild. The reads are independent: each runs in
     its own session, concurrently (SQLite readers run in parallel under WAL, each on its
-    own connection thread), then Python assembles them."""
+    own connection thread; PostgreSQL in its own processes). What Python computes from one
+    read alone (the coverage matrix, freshness, the unanswered needs' areas) starts as
+    soon as that read is in, while the demand log is still being counted."""
+    with collector_paused():  # see gcpause.py: the collector would cost more than the rest
+        return await _compute(
+            db,
+            guild_id,
+            period,
+            now=now,
+            needs=needs,
+            freshness_days=freshness_days,
+            trend_months=trend_months,
+        )
+
+
+async def _compute(
+    db: Database,
+    guild_id: int,
+    period: Period,
+    *,
+    now: datetime,
+    needs: NeedCatalogue,
+    freshness_days: int = DEFAULT_FRESHNESS_DAYS,
+    trend_months: int = TREND_MONTHS,
+) -> Observatory:
     today = now.astimezone(PARIS).date()
     previous = period.previous()
     last_day = min(period.last_day, today) if period.start <= today else period.last_day
@@ -184,62 +234,68 @@ async def compute_observatory(
         async with db.session() as session:
             return await loader(session, guild_id, *args)
 
-    async def demand_of(target: Period, detail: bool) -> tuple[Any, Any, Any]:
+    async def offer() -> tuple[list[Place], CoverageMatrix]:
+        places = await read(data.load_places)
+        return places, coverage_matrix(places)
+
+    async def health() -> Freshness:
+        states, charter_label = await read(data.load_structure_states)
+        return freshness(states, now, days=freshness_days, charter_version=charter_label)
+
+    async def needs_and_worst(target: Period) -> tuple[list[NeedGroup], list[Any]]:
+        groups = await read(data.load_need_groups, target)
+        # Where the most unanswered needs went unanswered (the ten the figures show).
+        stored = most_unanswered(groups)
+        worst = await read(data.load_unanswered_areas, target, stored) if stored else []
+        return groups, worst
+
+    async def demand_of(target: Period, detail: bool) -> tuple[Any, Any, Any, Any]:
         async with db.session() as session:
             if not await data.has_demand(session, guild_id, target):
-                return [], [], []
+                return [], [], [], []
         if not detail:
-            return await read(data.load_need_groups, target), [], []
-        return await asyncio.gather(
-            read(data.load_need_groups, target),
+            return await read(data.load_need_groups, target), [], [], []
+        (groups, worst), areas, publics = await asyncio.gather(
+            needs_and_worst(target),
             read(data.load_area_groups, target),
             read(data.load_publics, target),
         )
+        return groups, worst, areas, publics
 
     (
-        places,
-        (need_groups, area_groups, public_rows),
-        (previous_groups, _areas, _publics),
+        (places, matrix),
+        (need_groups, worst, area_groups, public_rows),
+        (previous_groups, _worst, _areas, _publics),
         trend_points,
         labels,
-        (states, charter_label),
+        health_now,
         (facts, names),
         (facts_before, names_before),
         snapshot,
     ) = await asyncio.gather(
-        read(data.load_places),
+        offer(),
         demand_of(period, True),
         demand_of(previous, False),
         read(data.load_trend, window),
         read(data.area_labels),
-        read(data.load_structure_states),
+        health(),
         read(data.load_handovers, period),
         read(data.load_handovers, previous),
         read(data.snapshot_on_or_before, previous.last_day),
     )
-    # Where the most unanswered needs went unanswered (the ten the figures show).
-    partial = summarize(need_groups)
-    unanswered = set(
-        sorted(
-            (k for k, t in partial.by_need.items() if t.no_result),
-            key=lambda k: -partial.by_need[k].no_result,
-        )[:10]
-    )
-    stored = sorted({g.needs for g in need_groups if set(g.need_keys) & unanswered})
-    worst = await read(data.load_unanswered_areas, period, stored) if stored else []
     demand = summarize(need_groups, area_groups, worst)
     # The previous period is compared on totals and needs only.
     demand_previous = summarize(previous_groups)
     # Areas asked for whose places are all archived still get a row (their gaps matter).
-    extra = [(key[0], key[1], *labels.get(key, (key[0], key[1]))) for key in demand.by_area]
-    matrix = coverage_matrix(places, extra_areas=extra)
+    add_areas(
+        matrix, [(key[0], key[1], *labels.get(key, (key[0], key[1]))) for key in demand.by_area]
+    )
     gaps = find_gaps(matrix, demand=demand.service_demand())
     trend = fill_months(
         trend_points,
         window.start.year * 100 + window.start.month,
         last_day.year * 100 + last_day.month,
     )
-    health = freshness(states, now, days=freshness_days, charter_version=charter_label)
     observatory = Observatory(
         guild_id=guild_id,
         period=period,
@@ -252,7 +308,7 @@ async def compute_observatory(
         unmet=unmet_needs(demand),
         trend=trend,
         filters=filter_usage(need_groups, public_rows),
-        freshness=health,
+        freshness=health_now,
         flow=orientation_flow(facts, names),
         flow_previous=orientation_flow(facts_before, names_before),
         needs=needs,

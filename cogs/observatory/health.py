@@ -9,6 +9,7 @@ from datetime import UTC, date, datetime, time, timedelta
 from statistics import median
 
 DEFAULT_FRESHNESS_DAYS = 182  # six months, as the directory's reminders
+NOON = time(12)
 
 
 @dataclass(slots=True)
@@ -24,11 +25,11 @@ class StructureState:
     def last_known_true(self) -> datetime | None:
         """The later of the referent's "still correct" and the standard's date_maj (the
         directory's own rule)."""
-        dates = [self.verified_at]
-        if self.date_maj is not None:
-            dates.append(datetime.combine(self.date_maj, time(12), tzinfo=UTC))
-        known = [d for d in dates if d is not None]
-        return max(known) if known else None
+        verified = self.verified_at
+        if self.date_maj is None:
+            return verified
+        dated = datetime.combine(self.date_maj, NOON, tzinfo=UTC)
+        return dated if verified is None or dated > verified else verified
 
 
 @dataclass(frozen=True)
