@@ -528,7 +528,7 @@ class DocumentService:
         mode: str,
         filters: SearchFilters,
     ) -> bool:
-        return bool(await self.index.match(session, guild_id, words, mode, filters, 1, 0))  # type: ignore[arg-type]
+        return await self.index.has_match(session, guild_id, words, mode, filters)  # type: ignore[arg-type]
 
     async def _load(self, session: AsyncSession, ids: list[int]) -> list[Document]:
         if not ids:

@@ -491,6 +491,8 @@ async def test_one_search_for_every_capability_and_index_housekeeping(
         await s.delete(await s.get(Document, temporary.id))
     async with service.db.session() as s:
         assert await s.scalar(text("SELECT count(*) FROM document_fts")) == 1
+        if service.db.dialect == "sqlite":
+            assert await s.scalar(text("SELECT count(*) FROM document_fts_head")) == 1
 
     search_id = await service.save_search(GUILD, MEMBER, "caf", SearchFilters(tag_key="caf"))
     assert await service.load_search(GUILD, search_id) == ("caf", SearchFilters(tag_key="caf"))
