@@ -14,6 +14,7 @@ from typing import Literal, Protocol
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.library.fields import tag_key
 from bot.library.textnorm import fold, index_text, stem, tokens
 from db.engine import Database
 
@@ -248,7 +249,8 @@ def tsquery_text(words: list[str], mode: Mode) -> str:
 
 
 class PostgresIndex:
-    """Table ``document_fts``: weighted tsvector, GIN index, config ``aiguillage_fr``."""
+    """Table ``document_fts``: weighted tsvector, GIN index, config ``aiguillage_fr``; the
+    document's guild, tag keys and bin flag (``deleted``, kept by a trigger) beside them."""
 
     CONFIG = "aiguillage_fr"
 
@@ -259,19 +261,25 @@ class PostgresIndex:
         # on a server where the extension could not be created.
         await session.execute(
             text(
-                "INSERT INTO document_fts (document_id, guild_id, vector, title_vector) "
+                "INSERT INTO document_fts "
+                "(document_id, guild_id, deleted, tag_keys, vector, title_vector) "
                 "VALUES (:id, :g, "
+                "(SELECT deleted_at IS NOT NULL FROM documents WHERE id = :id), "
+                "CAST(:tag_keys AS TEXT[]), "
                 f"setweight(to_tsvector('{self.CONFIG}', :title), 'A') || "
                 f"setweight(to_tsvector('{self.CONFIG}', :tags), 'B') || "
                 f"setweight(to_tsvector('{self.CONFIG}', :description), 'C') || "
                 f"setweight(to_tsvector('{self.CONFIG}', :body), 'D'), "
                 f"to_tsvector('{self.CONFIG}', :title || ' ' || :tags || ' ' || :description)) "
                 "ON CONFLICT (document_id) DO UPDATE SET vector = EXCLUDED.vector, "
-                "title_vector = EXCLUDED.title_vector, guild_id = EXCLUDED.guild_id"
+                "title_vector = EXCLUDED.title_vector, guild_id = EXCLUDED.guild_id, "
+                "deleted = EXCLUDED.deleted, tag_keys = EXCLUDED.tag_keys"
             ),
             {
                 "id": document_id,
                 "g": guild_id,
+                # The same keys as document_tags (bot/library/fields.py): the tag filter.
+                "tag_keys": sorted({key for key in map(tag_key, fields.tags) if key}),
                 "title": fold(fields.title),
                 "tags": fold(" ".join(fields.tags)),
                 "description": fold(fields.description),
@@ -285,12 +293,15 @@ class PostgresIndex:
         )
 
     async def optimize(self, db: Database) -> None:
-        """Refresh the planner's statistics (GIN indexes maintain themselves): after a bulk
-        import, a table without statistics makes PostgreSQL pick plans that read every
-        document's vector."""
-        async with db.transaction() as session:
+        """After a bulk import: VACUUM (ANALYZE) the tables a search reads. Without
+        statistics PostgreSQL picks plans that read every document's vector; without the
+        vacuum, the first searches set hint bits on every new row and autovacuum soon
+        rewrites the same pages while people search. (GIN indexes maintain themselves.)"""
+        async with db.engine.connect() as connection:
+            # VACUUM cannot run inside a transaction block.
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
             for table in ("document_fts", "documents", "document_tags"):
-                await session.execute(text(f"ANALYZE {table}"))
+                await autocommit.execute(text(f"VACUUM (ANALYZE) {table}"))
 
     async def _custom_plans(self, session: AsyncSession) -> None:
         # How many documents a query matches decides the plan: the newest documents first
@@ -300,6 +311,33 @@ class PostgresIndex:
 
     def _tsquery(self) -> str:
         return f"to_tsquery('{self.CONFIG}', :q)"
+
+    @staticmethod
+    def _conditions(filters: SearchFilters, params: dict[str, object]) -> str:
+        """Conditions on ``document_fts s`` alone (its guild, bin flag and tag keys follow
+        the document): ``documents`` is read only for a category or structure filter.
+        Written before the full-text condition: PostgreSQL tests conditions of equal cost
+        in the order written, and the tag costs nothing to test where the vector must be
+        read (and decompressed) from its TOAST table."""
+        clauses = []
+        if filters.tag_key:
+            clauses.append("s.tag_keys @> ARRAY[CAST(:tag_key AS TEXT)]")
+            params["tag_key"] = filters.tag_key
+        clauses += ["s.guild_id = :guild_id", "NOT s.deleted"]
+        own = []
+        if filters.category:
+            own.append("d.category = :category")
+            params["category"] = filters.category
+        if filters.structure_id is not None:
+            own.append("d.structure_id = :structure_id")
+            params["structure_id"] = filters.structure_id
+        if own:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM documents d WHERE d.id = s.document_id AND "
+                + " AND ".join(own)
+                + ")"
+            )
+        return " AND ".join(clauses)
 
     async def has_match(
         self,
@@ -316,9 +354,8 @@ class PostgresIndex:
         await self._custom_plans(session)
         found = await session.scalar(
             text(
-                "SELECT 1 FROM document_fts s JOIN documents d ON d.id = s.document_id "
-                f"WHERE s.vector @@ {self._tsquery()} AND s.guild_id = :guild_id "
-                f"AND {_filter_sql(filters, params)} LIMIT 1"
+                f"SELECT 1 FROM document_fts s WHERE {self._conditions(filters, params)} "
+                f"AND s.vector @@ {self._tsquery()} LIMIT 1"
             ),
             params,
         )
@@ -341,7 +378,7 @@ class PostgresIndex:
         if not query:
             return []
         params: dict[str, object] = {"q": query, "guild_id": guild_id}
-        filter_sql = _filter_sql(filters, params)
+        conditions = self._conditions(filters, params)
         tsquery = self._tsquery()
         order = [f"ts_rank(s.vector, {tsquery}, 1) DESC"]
         if mode == "any":
@@ -357,10 +394,8 @@ class PostgresIndex:
 
         def newest(vector: str) -> str:
             return (
-                "SELECT s.document_id FROM document_fts s JOIN documents d "
-                f"ON d.id = s.document_id WHERE s.{vector} @@ {tsquery} "
-                f"AND s.guild_id = :guild_id AND {filter_sql} "
-                f"ORDER BY s.document_id DESC LIMIT {window}"
+                f"SELECT s.document_id FROM document_fts s WHERE {conditions} "
+                f"AND s.{vector} @@ {tsquery} ORDER BY s.document_id DESC LIMIT {window}"
             )
 
         await self._custom_plans(session)

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from bot.documents import Actor, DocumentService
+from bot.documents import Actor, DocumentService, correct_words
 from bot.library import generate, search_index
 from bot.library.errors import LibraryError
+from bot.library.fields import tag_key
 from bot.library.search_index import SearchFilters
 from bot.storage import LocalBlobStore
 from db.models.documents import Document, DocumentOrigin, DocumentVersion
@@ -160,6 +161,13 @@ async def test_filters_by_tag_category_and_structure(service: DocumentService) -
         "Procédure CAF — mise à jour de situation",
         "Demander une aide au logement (APL)",
         "Permanence CAF du CCAS",
+    }
+    # A tag typed with its accents and capitals is the same tag; "santé" alone is not it.
+    droits = SearchFilters(tag_key=tag_key("Accès aux DROITS"))
+    by_accented_tag = await service.search(GUILD, "santé", droits, per_page=10)
+    assert {h.document.title for h in by_accented_tag.hits} == {
+        "Créer son espace personnel sur ameli.fr",
+        "Obtenir la complémentaire santé solidaire",
     }
     by_category = await service.search(GUILD, "caf", SearchFilters(category="annuaire"))
     assert [h.document.id for h in by_category.hits] == [mine.id]
