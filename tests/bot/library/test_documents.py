@@ -411,6 +411,19 @@ async def test_typos_snippets_and_tags(service: DocumentService) -> None:
     assert "santé" in await service.suggest_tags(GUILD, "SAN")
 
 
+def test_two_swapped_letters_are_one_typo() -> None:
+    vocabulary = ["cadre", "centre", "impots", "retraite"]
+    # Six letters allow one edit: a swap is one, as are a missing or doubled letter.
+    assert correct_words(["cnetre", "ipmots", "centr", "retraitte"], vocabulary) == [
+        "centre",
+        "impots",
+        "centre",
+        "retraite",
+    ]
+    # Two swaps in a short word are too far to guess.
+    assert correct_words(["ecnrte"], vocabulary) == ["ecnrte"]
+
+
 async def test_operator_words_and_empty_queries(service: DocumentService) -> None:
     for query in ["", "   ", "le la les", '***"""']:
         with pytest.raises(LibraryError) as err:
