@@ -70,29 +70,6 @@ class SearchIndex(Protocol):
     ) -> list[int]: ...
 
 
-def _filter_sql(
-    filters: SearchFilters, params: dict[str, object], document_id: str = "d.id"
-) -> str:
-    """Conditions on the joined ``documents d`` row (and its guild, ``:guild_id``).
-
-    The tag filter reads the documents of the tag once, from the index (guild, tag,
-    document): testing each match's tags one by one costs a lookup per match."""
-    clauses = ["d.guild_id = :guild_id", "d.deleted_at IS NULL"]
-    if filters.category:
-        clauses.append("d.category = :category")
-        params["category"] = filters.category
-    if filters.structure_id is not None:
-        clauses.append("d.structure_id = :structure_id")
-        params["structure_id"] = filters.structure_id
-    if filters.tag_key:
-        clauses.append(
-            f"{document_id} IN (SELECT t.document_id FROM document_tags t "
-            "WHERE t.guild_id = :guild_id AND t.tag_key = :tag_key)"
-        )
-        params["tag_key"] = filters.tag_key
-    return " AND ".join(clauses)
-
-
 # Ranking every match of a word found in most documents costs time in proportion to the
 # library's size (bm25 / ts_rank per match). Beyond this many matches, only the most recent
 # ones are ranked, plus the most recent ones whose title, tags or description match: the
@@ -121,6 +98,29 @@ class SqliteFtsIndex:
     # document of the guild and run the full-text match once per row.
     _JOIN = "document_fts f CROSS JOIN documents d ON d.id = f.rowid"
     _HEAD_JOIN = "document_fts_head h CROSS JOIN documents d ON d.id = h.rowid"
+
+    @staticmethod
+    def _conditions(filters: SearchFilters, params: dict[str, object], rowid: str) -> str:
+        """Conditions on the FTS row (``rowid``) and its joined ``documents d`` row.
+
+        The tag's documents are read once from the index (guild, tag, document) and tested
+        on the FTS row itself (unary +: a membership test, not one full-text lookup per
+        listed id), before ``documents`` is read for the others."""
+        clauses = []
+        if filters.tag_key:
+            clauses.append(
+                f"+{rowid} IN (SELECT t.document_id FROM document_tags t "
+                "WHERE t.guild_id = :guild_id AND t.tag_key = :tag_key)"
+            )
+            params["tag_key"] = filters.tag_key
+        clauses += ["d.guild_id = :guild_id", "d.deleted_at IS NULL"]
+        if filters.category:
+            clauses.append("d.category = :category")
+            params["category"] = filters.category
+        if filters.structure_id is not None:
+            clauses.append("d.structure_id = :structure_id")
+            params["structure_id"] = filters.structure_id
+        return " AND ".join(clauses)
 
     async def upsert(
         self, session: AsyncSession, guild_id: int, document_id: int, fields: IndexedFields
@@ -175,7 +175,7 @@ class SqliteFtsIndex:
         found = await session.scalar(
             text(
                 f"SELECT 1 FROM {self._JOIN} WHERE document_fts MATCH :q "
-                f"AND {_filter_sql(filters, params, '+d.id')} LIMIT 1"
+                f"AND {self._conditions(filters, params, 'f.rowid')} LIMIT 1"
             ),
             params,
         )
@@ -197,9 +197,7 @@ class SqliteFtsIndex:
         if not expression:
             return []
         params: dict[str, object] = {"q": expression, "guild_id": guild_id}
-        # Unary +: a plain membership test, not a lookup of each listed id.
-        filter_sql = _filter_sql(filters, params, "+d.id")
-        where = f"document_fts MATCH :q AND {filter_sql}"
+        where = f"document_fts MATCH :q AND {self._conditions(filters, params, 'f.rowid')}"
         window = RANK_WINDOW
         boundary = await session.scalar(
             text(
@@ -213,7 +211,7 @@ class SqliteFtsIndex:
             head = await session.scalars(
                 text(
                     f"SELECT h.rowid FROM {self._HEAD_JOIN} WHERE document_fts_head MATCH :q "
-                    f"AND {filter_sql} "
+                    f"AND {self._conditions(filters, params, 'h.rowid')} "
                     f"ORDER BY h.rowid DESC LIMIT {window}"
                 ),
                 params,
