@@ -18,7 +18,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from rapidfuzz import fuzz, process
-from rapidfuzz.distance import Levenshtein
+from rapidfuzz.distance import OSA
 from sqlalchemy import delete, func, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
@@ -528,7 +528,7 @@ class DocumentService:
         mode: str,
         filters: SearchFilters,
     ) -> bool:
-        return bool(await self.index.match(session, guild_id, words, mode, filters, 1, 0))  # type: ignore[arg-type]
+        return await self.index.has_match(session, guild_id, words, mode, filters)  # type: ignore[arg-type]
 
     async def _load(self, session: AsyncSession, ids: list[int]) -> list[Document]:
         if not ids:
@@ -660,7 +660,9 @@ class DocumentService:
 
 def correct_words(words: list[str], vocabulary: list[str]) -> list[str]:
     """Replace words absent from ``vocabulary`` by the closest one (1 edit for short words,
-    2 for longer ones); words already known, or too short to guess, are kept."""
+    2 for longer ones); words already known, or too short to guess, are kept. Two swapped
+    letters count as one edit ("cnetre" -> "centre"): the commonest typing slip would
+    otherwise fall through to the slow fuzzy match of every title."""
     known = set(vocabulary)
     fixed: list[str] = []
     for word in words:
@@ -668,9 +670,7 @@ def correct_words(words: list[str], vocabulary: list[str]) -> list[str]:
             fixed.append(word)
             continue
         allowed = 1 if len(word) <= 6 else 2
-        best = process.extractOne(
-            word, vocabulary, scorer=Levenshtein.distance, score_cutoff=allowed
-        )
+        best = process.extractOne(word, vocabulary, scorer=OSA.distance, score_cutoff=allowed)
         fixed.append(best[0] if best is not None else word)
     return fixed
 

@@ -14,6 +14,7 @@ from typing import Literal, Protocol
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from bot.library.fields import tag_key
 from bot.library.textnorm import fold, index_text, stem, tokens
 from db.engine import Database
 
@@ -48,6 +49,15 @@ class SearchIndex(Protocol):
 
     async def optimize(self, db: Database) -> None: ...
 
+    async def has_match(
+        self,
+        session: AsyncSession,
+        guild_id: int,
+        words: list[str],
+        mode: Mode,
+        filters: SearchFilters,
+    ) -> bool: ...
+
     async def match(
         self,
         session: AsyncSession,
@@ -60,103 +70,11 @@ class SearchIndex(Protocol):
     ) -> list[int]: ...
 
 
-def _filter_sql(filters: SearchFilters, params: dict[str, object]) -> str:
-    clauses = ["d.deleted_at IS NULL"]
-    if filters.category:
-        clauses.append("d.category = :category")
-        params["category"] = filters.category
-    if filters.structure_id is not None:
-        clauses.append("d.structure_id = :structure_id")
-        params["structure_id"] = filters.structure_id
-    if filters.tag_key:
-        clauses.append(
-            "EXISTS (SELECT 1 FROM document_tags t WHERE t.document_id = d.id "
-            "AND t.tag_key = :tag_key)"
-        )
-        params["tag_key"] = filters.tag_key
-    return " AND ".join(clauses)
-
-
 # Ranking every match of a word found in most documents costs time in proportion to the
 # library's size (bm25 / ts_rank per match). Beyond this many matches, only the most recent
 # ones are ranked, plus the most recent ones whose title, tags or description match: the
 # best answers are almost always among those, and a search stays fast at 50,000 documents.
 RANK_WINDOW = 300
-
-
-@dataclass(frozen=True)
-class _RankedQuery:
-    """The engine-specific SQL pieces the bounded ranking needs."""
-
-    from_sql: str  # FROM ... (with the match source and the documents join)
-    match_sql: str  # the full-text condition
-    title_from_sql: str  # FROM ... for the title/tags/description condition
-    title_match_sql: str
-    id_sql: str  # the document id column of the index table
-    id_filter_sql: str  # the same, as written in an IN (...) filter
-    order: list[tuple[str, int]]  # (SQL expression, +1 ascending / -1 descending)
-    window: int  # how many recent matches are ranked
-
-
-async def _bounded_ranking(
-    session: AsyncSession,
-    query: _RankedQuery,
-    filter_sql: str,
-    params: dict[str, object],
-    limit: int,
-    offset: int,
-) -> list[int]:
-    where = f"{query.match_sql} AND d.guild_id = :guild_id AND {filter_sql}"
-    boundary = await session.scalar(
-        text(
-            f"SELECT {query.id_sql} FROM {query.from_sql} WHERE {where} "
-            f"ORDER BY {query.id_sql} DESC LIMIT 1 OFFSET {query.window - 1}"
-        ),
-        params,
-    )
-    columns = ", ".join(f"{expr} AS k{n}" for n, (expr, _) in enumerate(query.order))
-    order_sql = ", ".join(
-        f"k{n} {'ASC' if direction > 0 else 'DESC'}" for n, (_, direction) in enumerate(query.order)
-    )
-    order_sql += f", {query.id_sql} DESC"
-
-    async def ranked(extra: str, count: int, skip: int) -> list[tuple]:  # type: ignore[type-arg]
-        rows = await session.execute(
-            text(
-                f"SELECT d.id, {columns} FROM {query.from_sql} WHERE {where}{extra} "
-                f"ORDER BY {order_sql} LIMIT {int(count)} OFFSET {int(skip)}"
-            ),
-            params,
-        )
-        return [tuple(row) for row in rows]
-
-    if boundary is None:
-        return [row[0] for row in await ranked("", limit, offset)]
-    wanted = offset + limit
-    params["boundary"] = boundary
-    candidates = await ranked(f" AND {query.id_sql} >= :boundary", wanted, 0)
-    title_ids = await session.scalars(
-        text(
-            f"SELECT {query.id_sql} FROM {query.title_from_sql} WHERE {query.title_match_sql} "
-            f"AND d.guild_id = :guild_id AND {filter_sql} "
-            f"ORDER BY {query.id_sql} DESC LIMIT {query.window}"
-        ),
-        params,
-    )
-    older = [int(i) for i in title_ids if int(i) < int(boundary)]
-    if older:
-        listed = ", ".join(str(i) for i in older)
-        # The range lets the engine skip older matches; the list does the rest.
-        params["oldest"] = min(older)
-        candidates += await ranked(
-            f" AND {query.id_sql} >= :oldest AND {query.id_filter_sql} IN ({listed})", wanted, 0
-        )
-
-    def key(row: tuple) -> tuple:  # type: ignore[type-arg]
-        return (*(direction * row[n + 1] for n, (_, direction) in enumerate(query.order)), -row[0])
-
-    ordered = sorted(dict((row[0], row) for row in candidates).values(), key=key)
-    return [row[0] for row in ordered[offset:wanted]]
 
 
 def fts5_expression(words: list[str], mode: Mode) -> str:
@@ -168,40 +86,100 @@ def fts5_expression(words: list[str], mode: Mode) -> str:
 
 
 class SqliteFtsIndex:
-    """FTS5 table ``document_fts`` (rowid = document id) of stemmed words."""
+    """FTS5 tables of stemmed words, rowid = document id: ``document_fts`` (title, tags,
+    description, body) finds and ranks; ``document_fts_head`` (title, tags, description)
+    finds the documents whose title, tags or description hold every word, without the
+    column filter that would make FTS5 read the positions of every body match."""
 
     # bm25 weights for title, tags, description, body.
     WEIGHTS = (10.0, 6.0, 3.0, 1.0)
+
+    # CROSS JOIN keeps the FTS table as the outer loop: SQLite would otherwise walk every
+    # document of the guild and run the full-text match once per row.
+    _JOIN = "document_fts f CROSS JOIN documents d ON d.id = f.rowid"
+    _HEAD_JOIN = "document_fts_head h CROSS JOIN documents d ON d.id = h.rowid"
+
+    @staticmethod
+    def _conditions(filters: SearchFilters, params: dict[str, object], rowid: str) -> str:
+        """Conditions on the FTS row (``rowid``) and its joined ``documents d`` row.
+
+        The tag's documents are read once from the index (guild, tag, document) and tested
+        on the FTS row itself (unary +: a membership test, not one full-text lookup per
+        listed id), before ``documents`` is read for the others."""
+        clauses = []
+        if filters.tag_key:
+            clauses.append(
+                f"+{rowid} IN (SELECT t.document_id FROM document_tags t "
+                "WHERE t.guild_id = :guild_id AND t.tag_key = :tag_key)"
+            )
+            params["tag_key"] = filters.tag_key
+        clauses += ["d.guild_id = :guild_id", "d.deleted_at IS NULL"]
+        if filters.category:
+            clauses.append("d.category = :category")
+            params["category"] = filters.category
+        if filters.structure_id is not None:
+            clauses.append("d.structure_id = :structure_id")
+            params["structure_id"] = filters.structure_id
+        return " AND ".join(clauses)
 
     async def upsert(
         self, session: AsyncSession, guild_id: int, document_id: int, fields: IndexedFields
     ) -> None:
         await self.remove(session, document_id)
+        values = {
+            "id": document_id,
+            "title": index_text(fields.title),
+            "tags": index_text(" ".join(fields.tags)),
+            "description": index_text(fields.description),
+            "body": index_text(fields.body[:MAX_INDEXED_BODY_CHARS]),
+        }
         await session.execute(
             text(
                 "INSERT INTO document_fts (rowid, title, tags, description, body) "
                 "VALUES (:id, :title, :tags, :description, :body)"
             ),
-            {
-                "id": document_id,
-                "title": index_text(fields.title),
-                "tags": index_text(" ".join(fields.tags)),
-                "description": index_text(fields.description),
-                "body": index_text(fields.body[:MAX_INDEXED_BODY_CHARS]),
-            },
+            values,
+        )
+        await session.execute(
+            text(
+                "INSERT INTO document_fts_head (rowid, title, tags, description) "
+                "VALUES (:id, :title, :tags, :description)"
+            ),
+            values,
         )
 
     async def remove(self, session: AsyncSession, document_id: int) -> None:
-        await session.execute(
-            text("DELETE FROM document_fts WHERE rowid = :id"), {"id": document_id}
-        )
+        for table in ("document_fts", "document_fts_head"):
+            await session.execute(
+                text(f"DELETE FROM {table} WHERE rowid = :id"), {"id": document_id}
+            )
 
     async def optimize(self, db: Database) -> None:
-        """Merge the index's segments into one (after a bulk import: faster searches)."""
+        """Merge the indexes' segments into one (after a bulk import: faster searches)."""
         async with db.transaction() as session:
-            await session.execute(
-                text("INSERT INTO document_fts(document_fts) VALUES ('optimize')")
-            )
+            for table in ("document_fts", "document_fts_head"):
+                await session.execute(text(f"INSERT INTO {table}({table}) VALUES ('optimize')"))
+
+    async def has_match(
+        self,
+        session: AsyncSession,
+        guild_id: int,
+        words: list[str],
+        mode: Mode,
+        filters: SearchFilters,
+    ) -> bool:
+        expression = fts5_expression(words, mode)
+        if not expression:
+            return False
+        params: dict[str, object] = {"q": expression, "guild_id": guild_id}
+        found = await session.scalar(
+            text(
+                f"SELECT 1 FROM {self._JOIN} WHERE document_fts MATCH :q "
+                f"AND {self._conditions(filters, params, 'f.rowid')} LIMIT 1"
+            ),
+            params,
+        )
+        return found is not None
 
     async def match(
         self,
@@ -213,32 +191,53 @@ class SqliteFtsIndex:
         limit: int,
         offset: int = 0,
     ) -> list[int]:
+        """The newest matches and the newest head matches (see RANK_WINDOW), ranked by
+        bm25 in one statement: FTS5 counts each word's documents once per statement."""
         expression = fts5_expression(words, mode)
         if not expression:
             return []
-        params: dict[str, object] = {
-            "q": expression,
-            "tq": "{title tags description} : (" + expression + ")",
-            "guild_id": guild_id,
-        }
-        # CROSS JOIN keeps the FTS table as the outer loop: SQLite would otherwise walk every
-        # document of the guild and run the full-text match once per row.
-        join = "document_fts f CROSS JOIN documents d ON d.id = f.rowid"
+        params: dict[str, object] = {"q": expression, "guild_id": guild_id}
+        where = f"document_fts MATCH :q AND {self._conditions(filters, params, 'f.rowid')}"
+        window = RANK_WINDOW
+        boundary = await session.scalar(
+            text(
+                f"SELECT f.rowid FROM {self._JOIN} WHERE {where} "
+                f"ORDER BY f.rowid DESC LIMIT 1 OFFSET {window - 1}"
+            ),
+            params,
+        )
+        candidates = ""
+        if boundary is not None:
+            head = await session.scalars(
+                text(
+                    f"SELECT h.rowid FROM {self._HEAD_JOIN} WHERE document_fts_head MATCH :q "
+                    f"AND {self._conditions(filters, params, 'h.rowid')} "
+                    f"ORDER BY h.rowid DESC LIMIT {window}"
+                ),
+                params,
+            )
+            older = sorted(int(i) for i in head if int(i) < int(boundary))
+            params["boundary"] = int(boundary)
+            if older:
+                # The range lets FTS5 skip older matches; the list (unary +: no full-text
+                # lookup per listed id) keeps only the head matches among them.
+                params["oldest"] = older[0]
+                listed = ", ".join(str(i) for i in older)
+                candidates = (
+                    f" AND f.rowid >= :oldest AND (f.rowid >= :boundary OR +f.rowid IN ({listed}))"
+                )
+            else:
+                candidates = " AND f.rowid >= :boundary"
         weights = ", ".join(str(w) for w in self.WEIGHTS)
-        query = _RankedQuery(
-            from_sql=join,
-            match_sql="document_fts MATCH :q",
-            title_from_sql=join,
-            title_match_sql="document_fts MATCH :tq",
-            id_sql="f.rowid",
-            # Unary + : FTS5 would otherwise run one full-text lookup per listed id.
-            id_filter_sql="+f.rowid",
-            order=[(f"bm25(document_fts, {weights})", 1)],
-            window=RANK_WINDOW,
+        rows = await session.scalars(
+            text(
+                f"SELECT f.rowid FROM {self._JOIN} WHERE {where}{candidates} "
+                f"ORDER BY bm25(document_fts, {weights}), f.rowid DESC "
+                f"LIMIT {int(limit)} OFFSET {int(offset)}"
+            ),
+            params,
         )
-        return await _bounded_ranking(
-            session, query, _filter_sql(filters, params), params, limit, offset
-        )
+        return [int(i) for i in rows]
 
 
 def tsquery_text(words: list[str], mode: Mode) -> str:
@@ -248,7 +247,8 @@ def tsquery_text(words: list[str], mode: Mode) -> str:
 
 
 class PostgresIndex:
-    """Table ``document_fts``: weighted tsvector, GIN index, config ``aiguillage_fr``."""
+    """Table ``document_fts``: weighted tsvector, GIN index, config ``aiguillage_fr``; the
+    document's guild, tag keys and bin flag (``deleted``, kept by a trigger) beside them."""
 
     CONFIG = "aiguillage_fr"
 
@@ -259,19 +259,25 @@ class PostgresIndex:
         # on a server where the extension could not be created.
         await session.execute(
             text(
-                "INSERT INTO document_fts (document_id, guild_id, vector, title_vector) "
+                "INSERT INTO document_fts "
+                "(document_id, guild_id, deleted, tag_keys, vector, title_vector) "
                 "VALUES (:id, :g, "
+                "(SELECT deleted_at IS NOT NULL FROM documents WHERE id = :id), "
+                "CAST(:tag_keys AS TEXT[]), "
                 f"setweight(to_tsvector('{self.CONFIG}', :title), 'A') || "
                 f"setweight(to_tsvector('{self.CONFIG}', :tags), 'B') || "
                 f"setweight(to_tsvector('{self.CONFIG}', :description), 'C') || "
                 f"setweight(to_tsvector('{self.CONFIG}', :body), 'D'), "
                 f"to_tsvector('{self.CONFIG}', :title || ' ' || :tags || ' ' || :description)) "
                 "ON CONFLICT (document_id) DO UPDATE SET vector = EXCLUDED.vector, "
-                "title_vector = EXCLUDED.title_vector, guild_id = EXCLUDED.guild_id"
+                "title_vector = EXCLUDED.title_vector, guild_id = EXCLUDED.guild_id, "
+                "deleted = EXCLUDED.deleted, tag_keys = EXCLUDED.tag_keys"
             ),
             {
                 "id": document_id,
                 "g": guild_id,
+                # The same keys as document_tags (bot/library/fields.py): the tag filter.
+                "tag_keys": sorted({key for key in map(tag_key, fields.tags) if key}),
                 "title": fold(fields.title),
                 "tags": fold(" ".join(fields.tags)),
                 "description": fold(fields.description),
@@ -285,9 +291,73 @@ class PostgresIndex:
         )
 
     async def optimize(self, db: Database) -> None:
-        """Refresh the planner's statistics (GIN indexes maintain themselves)."""
-        async with db.transaction() as session:
-            await session.execute(text("ANALYZE document_fts"))
+        """After a bulk import: VACUUM (ANALYZE) the tables a search reads. Without
+        statistics PostgreSQL picks plans that read every document's vector; without the
+        vacuum, the first searches set hint bits on every new row and autovacuum soon
+        rewrites the same pages while people search. (GIN indexes maintain themselves.)"""
+        async with db.engine.connect() as connection:
+            # VACUUM cannot run inside a transaction block.
+            autocommit = await connection.execution_options(isolation_level="AUTOCOMMIT")
+            for table in ("document_fts", "documents", "document_tags"):
+                await autocommit.execute(text(f"VACUUM (ANALYZE) {table}"))
+
+    async def _custom_plans(self, session: AsyncSession) -> None:
+        # How many documents a query matches decides the plan: the newest documents first
+        # for a word found everywhere, the GIN index for a rare one. A prepared statement's
+        # generic plan knows neither, so every search is planned with its own words.
+        await session.execute(text("SET LOCAL plan_cache_mode = force_custom_plan"))
+
+    def _tsquery(self) -> str:
+        return f"to_tsquery('{self.CONFIG}', :q)"
+
+    @staticmethod
+    def _conditions(filters: SearchFilters, params: dict[str, object]) -> str:
+        """Conditions on ``document_fts s`` alone (its guild, bin flag and tag keys follow
+        the document): ``documents`` is read only for a category or structure filter.
+        Written before the full-text condition: PostgreSQL tests conditions of equal cost
+        in the order written, and the tag costs nothing to test where the vector must be
+        read (and decompressed) from its TOAST table."""
+        clauses = []
+        if filters.tag_key:
+            clauses.append("s.tag_keys @> ARRAY[CAST(:tag_key AS TEXT)]")
+            params["tag_key"] = filters.tag_key
+        clauses += ["s.guild_id = :guild_id", "NOT s.deleted"]
+        own = []
+        if filters.category:
+            own.append("d.category = :category")
+            params["category"] = filters.category
+        if filters.structure_id is not None:
+            own.append("d.structure_id = :structure_id")
+            params["structure_id"] = filters.structure_id
+        if own:
+            clauses.append(
+                "EXISTS (SELECT 1 FROM documents d WHERE d.id = s.document_id AND "
+                + " AND ".join(own)
+                + ")"
+            )
+        return " AND ".join(clauses)
+
+    async def has_match(
+        self,
+        session: AsyncSession,
+        guild_id: int,
+        words: list[str],
+        mode: Mode,
+        filters: SearchFilters,
+    ) -> bool:
+        query = tsquery_text(words, mode)
+        if not query:
+            return False
+        params: dict[str, object] = {"q": query, "guild_id": guild_id}
+        await self._custom_plans(session)
+        found = await session.scalar(
+            text(
+                f"SELECT 1 FROM document_fts s WHERE {self._conditions(filters, params)} "
+                f"AND s.vector @@ {self._tsquery()} LIMIT 1"
+            ),
+            params,
+        )
+        return found is not None
 
     async def match(
         self,
@@ -299,14 +369,16 @@ class PostgresIndex:
         limit: int,
         offset: int = 0,
     ) -> list[int]:
+        """One statement: the candidates (the newest matches, and the newest matches whose
+        title, tags or description hold the words, see RANK_WINDOW) are ranked together,
+        so only they are read and ranked, whatever the size of the library."""
         query = tsquery_text(words, mode)
         if not query:
             return []
-        params: dict[str, object] = {
-            "q": query,
-            "guild_id": guild_id,
-        }
-        order = [("ts_rank(s.vector, q, 1)", -1)]
+        params: dict[str, object] = {"q": query, "guild_id": guild_id}
+        conditions = self._conditions(filters, params)
+        tsquery = self._tsquery()
+        order = [f"ts_rank(s.vector, {tsquery}, 1) DESC"]
         if mode == "any":
             # ts_rank lets one word in a title beat several in the body; with "any word",
             # documents holding more of the words come first, as bm25 does on SQLite.
@@ -314,29 +386,31 @@ class PostgresIndex:
             for n, term in enumerate(tsquery_text(words, "all").split(" & ")[:8]):
                 params[f"t{n}"] = term
                 covered.append(f"(s.vector @@ to_tsquery('{self.CONFIG}', :t{n}))::int")
-            order.insert(0, (f"({' + '.join(covered)})", -1))
-        ranked = _RankedQuery(
-            from_sql=(
-                f"document_fts s CROSS JOIN to_tsquery('{self.CONFIG}', :q) AS q "
-                "JOIN documents d ON d.id = s.document_id"
+            order.insert(0, f"({' + '.join(covered)}) DESC")
+        # ts_rank reads each (large, compressed) body vector: a smaller window than SQLite's.
+        window = max(2, RANK_WINDOW // 2)
+
+        def newest(vector: str) -> str:
+            return (
+                f"SELECT s.document_id FROM document_fts s WHERE {conditions} "
+                f"AND s.{vector} @@ {tsquery} ORDER BY s.document_id DESC LIMIT {window}"
+            )
+
+        await self._custom_plans(session)
+        rows = await session.scalars(
+            text(
+                f"WITH recent AS MATERIALIZED ({newest('vector')}), "
+                # A small vector of its own: a weight-restricted query on `vector` would
+                # make PostgreSQL re-read every large body vector to check weights.
+                f"head AS MATERIALIZED ({newest('title_vector')}) "
+                "SELECT s.document_id FROM document_fts s WHERE s.document_id IN "
+                "(SELECT document_id FROM recent UNION SELECT document_id FROM head) "
+                f"ORDER BY {', '.join(order)}, s.document_id DESC "
+                f"LIMIT {int(limit)} OFFSET {int(offset)}"
             ),
-            match_sql="s.vector @@ q AND s.guild_id = :guild_id",
-            # A small vector of its own: a weight-restricted query on `vector` would make
-            # PostgreSQL re-read every large body vector to check weights.
-            title_match_sql="s.title_vector @@ q AND s.guild_id = :guild_id",
-            title_from_sql=(
-                f"document_fts s CROSS JOIN to_tsquery('{self.CONFIG}', :q) AS q "
-                "JOIN documents d ON d.id = s.document_id"
-            ),
-            id_sql="s.document_id",
-            id_filter_sql="s.document_id",
-            order=order,
-            # ts_rank reads each (large, compressed) body vector: a smaller window.
-            window=max(2, RANK_WINDOW // 2),
+            params,
         )
-        return await _bounded_ranking(
-            session, ranked, _filter_sql(filters, params), params, limit, offset
-        )
+        return [int(i) for i in rows]
 
 
 def index_for(dialect: str) -> SearchIndex:

@@ -1,8 +1,9 @@
 """Library tables beside the foundation's ``documents`` / ``document_versions``.
 
 The full-text index itself is engine-specific and lives outside the ORM metadata (created by
-migration ``0006_library``): an FTS5 virtual table ``document_fts`` on SQLite, a table
-``document_fts`` with a weighted ``tsvector`` and a GIN index on PostgreSQL.
+migrations ``0006_library`` and ``0006b_library_search``): FTS5 virtual tables
+``document_fts`` and ``document_fts_head`` on SQLite, a table ``document_fts`` with a
+weighted ``tsvector`` and GIN indexes on PostgreSQL.
 """
 
 from __future__ import annotations
@@ -23,7 +24,8 @@ class DocumentTag(Base, GuildScoped):
     __tablename__ = "document_tags"
     __table_args__ = (
         UniqueConstraint("document_id", "tag_key"),
-        Index("ix_document_tags_guild_key", "guild_id", "tag_key"),
+        # In document order within a tag: "the newest documents with this tag" (search filter).
+        Index("ix_document_tags_guild_key_document", "guild_id", "tag_key", "document_id"),
     )
 
     id: Mapped[int] = mapped_column(IntPK, primary_key=True, autoincrement=True)

@@ -7,9 +7,10 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select, text
 
-from bot.documents import Actor, DocumentService
+from bot.documents import Actor, DocumentService, correct_words
 from bot.library import generate, search_index
 from bot.library.errors import LibraryError
+from bot.library.fields import tag_key
 from bot.library.search_index import SearchFilters
 from bot.storage import LocalBlobStore
 from db.models.documents import Document, DocumentOrigin, DocumentVersion
@@ -160,6 +161,13 @@ async def test_filters_by_tag_category_and_structure(service: DocumentService) -
         "Procédure CAF — mise à jour de situation",
         "Demander une aide au logement (APL)",
         "Permanence CAF du CCAS",
+    }
+    # A tag typed with its accents and capitals is the same tag; "santé" alone is not it.
+    droits = SearchFilters(tag_key=tag_key("Accès aux DROITS"))
+    by_accented_tag = await service.search(GUILD, "santé", droits, per_page=10)
+    assert {h.document.title for h in by_accented_tag.hits} == {
+        "Créer son espace personnel sur ameli.fr",
+        "Obtenir la complémentaire santé solidaire",
     }
     by_category = await service.search(GUILD, "caf", SearchFilters(category="annuaire"))
     assert [h.document.id for h in by_category.hits] == [mine.id]
@@ -403,6 +411,19 @@ async def test_typos_snippets_and_tags(service: DocumentService) -> None:
     assert "santé" in await service.suggest_tags(GUILD, "SAN")
 
 
+def test_two_swapped_letters_are_one_typo() -> None:
+    vocabulary = ["cadre", "centre", "impots", "retraite"]
+    # Six letters allow one edit: a swap is one, as are a missing or doubled letter.
+    assert correct_words(["cnetre", "ipmots", "centr", "retraitte"], vocabulary) == [
+        "centre",
+        "impots",
+        "centre",
+        "retraite",
+    ]
+    # Two swaps in a short word are too far to guess.
+    assert correct_words(["ecnrte"], vocabulary) == ["ecnrte"]
+
+
 async def test_operator_words_and_empty_queries(service: DocumentService) -> None:
     for query in ["", "   ", "le la les", '***"""']:
         with pytest.raises(LibraryError) as err:
@@ -491,6 +512,8 @@ async def test_one_search_for_every_capability_and_index_housekeeping(
         await s.delete(await s.get(Document, temporary.id))
     async with service.db.session() as s:
         assert await s.scalar(text("SELECT count(*) FROM document_fts")) == 1
+        if service.db.dialect == "sqlite":
+            assert await s.scalar(text("SELECT count(*) FROM document_fts_head")) == 1
 
     search_id = await service.save_search(GUILD, MEMBER, "caf", SearchFilters(tag_key="caf"))
     assert await service.load_search(GUILD, search_id) == ("caf", SearchFilters(tag_key="caf"))
